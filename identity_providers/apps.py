@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class IdentityProvidersConfig(AppConfig):
+    name = "identity_providers"
+    verbose_name = "Identity providers"

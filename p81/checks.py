@@ -1,0 +1,62 @@
+"""System checks that stop a production process started with unsafe settings.
+
+Check ids are stable so that operators can search for them:
+
+- p81.E001: DEBUG is off and SECRET_KEY is missing or the development default.
+- p81.E002: DEBUG is off and P81_ENCRYPTION_KEY is missing or the development default.
+- p81.E003: P81_ENCRYPTION_KEY holds a value that is not a Fernet key.
+"""
+
+from __future__ import annotations
+
+from cryptography.fernet import Fernet
+from django.conf import settings
+from django.core.checks import Error, register
+
+
+@register(deploy=False)
+def check_secret_key(app_configs, **kwargs) -> list[Error]:
+    """Reject the development SECRET_KEY when DEBUG is off."""
+    if settings.DEBUG:
+        return []
+
+    if settings.SECRET_KEY in ("", settings.DEVELOPMENT_SECRET_KEY) or len(settings.SECRET_KEY) < 32:
+        return [
+            Error(
+                "SECRET_KEY is missing or is the development default while DEBUG is off.",
+                hint="Set SECRET_KEY in the environment to a random string of at least 50 characters, "
+                "for example the output of: python -c 'import secrets; print(secrets.token_urlsafe(50))'.",
+                id="p81.E001",
+            )
+        ]
+    return []
+
+
+@register(deploy=False)
+def check_encryption_key(app_configs, **kwargs) -> list[Error]:
+    """Reject missing, malformed or development encryption keys."""
+    errors: list[Error] = []
+    keys = list(settings.P81_ENCRYPTION_KEYS)
+
+    for key in keys:
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            errors.append(
+                Error(
+                    "P81_ENCRYPTION_KEY contains a value that is not a valid Fernet key.",
+                    hint="Each comma-separated key must be 32 url-safe base64-encoded bytes, for example the "
+                    "output of: python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'.",
+                    id="p81.E003",
+                )
+            )
+
+    if not settings.DEBUG and (not keys or settings.DEVELOPMENT_ENCRYPTION_KEY in keys):
+        errors.append(
+            Error(
+                "P81_ENCRYPTION_KEY is missing or is the development default while DEBUG is off.",
+                hint="Set P81_ENCRYPTION_KEY to a key made with Fernet.generate_key(); keep it out of the database backups.",
+                id="p81.E002",
+            )
+        )
+    return errors

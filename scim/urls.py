@@ -1,0 +1,3 @@
+"""SCIM 2.0 routes, one base URL per workspace."""
+
+urlpatterns: list = []
