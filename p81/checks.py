@@ -5,16 +5,49 @@ Check ids are stable so that operators can search for them:
 - p81.E001: DEBUG is off and SECRET_KEY is missing or the development default.
 - p81.E002: DEBUG is off and P81_ENCRYPTION_KEY is missing or the development default.
 - p81.E003: P81_ENCRYPTION_KEY holds a value that is not a Fernet key.
+
+`manage.py` commands run these checks, but gunicorn and celery do not run
+Django's system checks at all. The WSGI and ASGI modules and the Celery
+signal handlers in `p81.celery` therefore call
+`refuse_unsafe_settings()`, which raises when any of them reports an error.
 """
 
 from __future__ import annotations
 
+import logging
+
 from cryptography.fernet import Fernet
 from django.conf import settings
-from django.core.checks import Error, register
+from django.core.checks import CheckMessage, Error, register, run_checks
+from django.core.exceptions import ImproperlyConfigured
+
+logger = logging.getLogger(__name__)
+
+# Tag of the checks in this module, so that `refuse_unsafe_settings()` can
+# run them without the slower model and URL checks.
+P81_CHECK_TAG = "p81"
 
 
-@register(deploy=False)
+def refuse_unsafe_settings() -> None:
+    """Raise ImproperlyConfigured when any check tagged `p81` reports an error.
+
+    Call it after `django.setup()`, because the checks are registered when
+    the p81 app is ready. E001 and E002 only fire with DEBUG off. E003 (a
+    malformed key) fires whatever DEBUG is, because no secret can be stored
+    or read with such a key.
+    """
+    messages: list[CheckMessage] = run_checks(tags=[P81_CHECK_TAG])
+    errors = [message for message in messages if message.is_serious()]
+    if not errors:
+        return
+
+    ids = ", ".join(sorted({error.id or "" for error in errors}))
+    logger.critical("unsafe settings, refusing to start: %s", ids)
+    details = "\n".join(str(error) for error in errors)
+    raise ImproperlyConfigured(f"p81 refuses to start because the settings are unsafe ({ids}):\n{details}")
+
+
+@register(P81_CHECK_TAG)
 def check_secret_key(app_configs, **kwargs) -> list[Error]:
     """Reject the development SECRET_KEY when DEBUG is off."""
     if settings.DEBUG:
@@ -32,7 +65,7 @@ def check_secret_key(app_configs, **kwargs) -> list[Error]:
     return []
 
 
-@register(deploy=False)
+@register(P81_CHECK_TAG)
 def check_encryption_key(app_configs, **kwargs) -> list[Error]:
     """Reject missing, malformed or development encryption keys."""
     errors: list[Error] = []
