@@ -118,7 +118,9 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Project-wide static files. Git keeps no empty folder, so a fresh clone
+# may lack it, and a missing entry would make every command warn.
+STATICFILES_DIRS = [path for path in [BASE_DIR / "static"] if path.is_dir()]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
 # With DEBUG off, static files get content-hashed names and compressed
