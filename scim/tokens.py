@@ -87,9 +87,7 @@ def authenticate_token(value: str) -> ScimToken | None:
 
     digest = hash_token(value)
     token = (
-        ScimToken.objects.select_related("provider", "workspace")
-        .filter(digest=digest, revoked_at__isnull=True)
-        .first()
+        ScimToken.objects.select_related("provider", "workspace").filter(digest=digest, revoked_at__isnull=True).first()
     )
     if token is None or not hmac.compare_digest(token.digest, digest):
         return None

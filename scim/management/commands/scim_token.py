@@ -76,9 +76,7 @@ def find_provider(provider_slug: str, workspace_slug: str | None) -> IdentityPro
 
     if workspace_slug is not None:
         if not Workspace.objects.filter(slug=workspace_slug).exists():
-            raise CommandError(
-                f"Workspace '{workspace_slug}' not found. Existing workspaces: {list_workspaces()}."
-            )
+            raise CommandError(f"Workspace '{workspace_slug}' not found. Existing workspaces: {list_workspaces()}.")
         provider = providers.filter(workspace__slug=workspace_slug).first()
         if provider is None:
             raise CommandError(
