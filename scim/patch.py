@@ -209,6 +209,8 @@ def _set(document: dict, target: Target, value: Any, *, replace: bool) -> None:
             raise InvalidValue(f'"{target.schema.id}" must be an object of extension attributes.')
         bucket = document.setdefault(target.schema.id, {}) if not replace else {}
         for key, item in value.items():
+            if isinstance(key, str) and key.lower() == "schemas":
+                continue
             attribute = target.schema.attribute(key) if isinstance(key, str) else None
             if attribute is None:
                 raise InvalidPath(f'Unknown attribute "{key}" in schema {target.schema.id}.')

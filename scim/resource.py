@@ -92,6 +92,8 @@ def _assign_extension(resource: ResourceSchema, result: ValidatedResource, schem
 
     bucket: dict[str, Any] = {}
     for name, item in value.items():
+        if isinstance(name, str) and name.lower() == "schemas":
+            continue
         attribute = schema.attribute(name) if isinstance(name, str) else None
         if attribute is None:
             raise InvalidSyntax(f'Unknown attribute "{name}" in schema {schema.id}.')

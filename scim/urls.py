@@ -17,6 +17,7 @@ urlpatterns = [
     re_path(WORKSPACE + r"/Users/?$", views.UsersView.as_view(), name="users"),
     re_path(WORKSPACE + r"/Users/\.search/?$", views.UserSearchView.as_view(), name="users-search"),
     re_path(WORKSPACE + r"/Users/(?P<user_id>[^/]+)/?$", views.UserView.as_view(), name="user"),
+    re_path(WORKSPACE + r"/\.search/?$", views.UserSearchView.as_view(), name="search"),
     re_path(WORKSPACE + r"/ServiceProviderConfig/?$", views.ServiceProviderConfigView.as_view(), name="config"),
     re_path(WORKSPACE + r"/ResourceTypes/?$", views.ResourceTypesView.as_view(), name="resource-types"),
     re_path(

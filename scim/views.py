@@ -264,7 +264,11 @@ class UsersView(UserListMixin, ScimView):
 
 
 class UserSearchView(UserListMixin, ScimView):
-    """POST /Users/.search (RFC 7644 section 3.4.3)."""
+    """POST /Users/.search, and POST /.search at the base URL (RFC 7644 section 3.4.3).
+
+    Users are the only resource type served, so a search at the base URL
+    searches users.
+    """
 
     http_method_names = ["post"]
     operation = "user"
