@@ -24,6 +24,17 @@ class ProviderKind(models.TextChoices):
     AZURE_AD = "azure_ad", "Microsoft Azure AD"
 
 
+class ConnectionStatus(models.TextChoices):
+    UNKNOWN = "unknown", "Not tested"
+    OK = "ok", "OK"
+    UNKNOWN_TENANT = "unknown_tenant", "Unknown tenant"
+    INVALID_CLIENT_ID = "invalid_client_id", "Invalid client ID"
+    INVALID_SECRET = "invalid_secret", "Invalid client secret"
+    EXPIRED_SECRET = "expired_secret", "Client secret expired"
+    UNREACHABLE = "unreachable", "Unreachable"
+    ERROR = "error", "Error"
+
+
 class IdentityProvider(models.Model):
     """A company directory that signs users in to one workspace and may provision them.
 
@@ -56,7 +67,14 @@ class IdentityProvider(models.Model):
 
     enabled = models.BooleanField(default=True)
     scim_enabled = models.BooleanField(default=False)
+    group_provisioning_enabled = models.BooleanField(default=True)
     last_scim_request_at = models.DateTimeField(null=True, blank=True)
+
+    connection_status = models.CharField(
+        max_length=32, choices=ConnectionStatus.choices, default=ConnectionStatus.UNKNOWN
+    )
+    connection_checked_at = models.DateTimeField(null=True, blank=True)
+    connection_detail = models.TextField(blank=True, default="")
 
     created_at = models.DateTimeField(auto_now_add=True)
     modified_at = models.DateTimeField(auto_now=True)

@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "identity_providers",
     "directory",
     "scim",
+    "audit",
 ]
 
 MIDDLEWARE = [
