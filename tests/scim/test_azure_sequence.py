@@ -35,11 +35,16 @@ ERROR_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:Error"
 
 # "Create User" request, verbatim.
 CREATE_USER_REQUEST = {
-    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    "schemas": [
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    ],
     "externalId": "0a21f0f2-8d2a-4f8e-bf98-7363c4aed4ef",
     "userName": "Test_User_00aa00aa-bb11-cc22-dd33-44ee44ee44ee",
     "active": True,
-    "emails": [{"primary": True, "type": "work", "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"}],
+    "emails": [
+        {"primary": True, "type": "work", "value": "Test_User_11bb11bb-cc22-dd33-ee44-55ff55ff55ff@testuser.com"}
+    ],
     "meta": {"resourceType": "User"},
     "name": {"formatted": "givenName familyName", "familyName": "familyName", "givenName": "givenName"},
     "roles": [],
@@ -82,7 +87,10 @@ DISABLE_USER_REQUEST = {
 
 # The manager that the enterprise step assigns: a second provisioned user.
 MANAGER_CREATE_REQUEST = {
-    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"],
+    "schemas": [
+        "urn:ietf:params:scim:schemas:core:2.0:User",
+        "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User",
+    ],
     "externalId": "58342554-38d6-4ec8-948c-50044d0a33fd",
     "userName": "Test_Manager_22cc22cc-dd33-ee44-ff55-66aa66aa66aa@testuser.com",
     "active": True,
@@ -170,14 +178,18 @@ def created_user(scim) -> dict:
 @pytest.fixture
 def user_after_multi_valued_update(scim, created_user) -> dict:
     response = scim.patch(user_path(created_user["id"]), UPDATE_MULTI_VALUED_REQUEST)
-    assert response.status_code == 200, f"Update User [Multi-valued] failed: {response.status_code} {response.content!r}"
+    assert response.status_code == 200, (
+        f"Update User [Multi-valued] failed: {response.status_code} {response.content!r}"
+    )
     return response.json()
 
 
 @pytest.fixture
 def user_after_single_valued_update(scim, user_after_multi_valued_update) -> dict:
     response = scim.patch(user_path(user_after_multi_valued_update["id"]), UPDATE_SINGLE_VALUED_REQUEST)
-    assert response.status_code == 200, f"Update User [Single-valued] failed: {response.status_code} {response.content!r}"
+    assert response.status_code == 200, (
+        f"Update User [Single-valued] failed: {response.status_code} {response.content!r}"
+    )
     return response.json()
 
 
@@ -198,7 +210,9 @@ def manager(scim) -> dict:
 @pytest.fixture
 def user_with_manager(scim, disabled_user, manager) -> dict:
     response = scim.patch(user_path(disabled_user["id"]), add_enterprise_attributes_request(manager["id"]))
-    assert response.status_code == 200, f"adding enterprise attributes failed: {response.status_code} {response.content!r}"
+    assert response.status_code == 200, (
+        f"adding enterprise attributes failed: {response.status_code} {response.content!r}"
+    )
     return response.json()
 
 
@@ -500,4 +514,3 @@ def test_manager_survives_user_deletion(scim, deleted_user_id, manager):
 
     assert response.status_code == 200
     assert response.json()["userName"] == MANAGER_CREATE_REQUEST["userName"]
-
