@@ -186,8 +186,6 @@ def _coerce_simple(attribute: Attribute, value: Any, label: str) -> Any:
     # string, reference and binary all travel as JSON strings.
     if isinstance(value, str):
         return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool) and kind == "string":
-        return str(value)
     raise InvalidValue(f'"{label}" must be a string, got {type(value).__name__}.')
 
 
