@@ -70,7 +70,7 @@ run: $(INSTALL_STAMP)
 	$(RUN_ENV) $(VENV)/bin/gunicorn p81.wsgi \
 		--bind $(HOST):$(PORT) \
 		--workers $(GUNICORN_WORKERS) --threads $(GUNICORN_THREADS) \
-		--access-logfile -
+		--no-control-socket --access-logfile -
 
 test: $(INSTALL_STAMP)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -192,6 +192,7 @@ def test_entry_point_refuses_malformed_key_in_development() -> None:
 
 def test_gunicorn_refuses_without_secret_key() -> None:
     arguments = [sys.executable, "-m", "gunicorn", "p81.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"]
+    arguments.append("--no-control-socket")
 
     result = run_in_project(arguments, production_environment())
 
