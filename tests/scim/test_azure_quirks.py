@@ -732,7 +732,7 @@ def test_patch_accepts_request_content_type(scim, azure_user, content_type):
 @pytest.mark.django_db
 @pytest.mark.parametrize("read", ["post", "get", "filter"])
 def test_user_without_emails_omits_emails_key(scim, make_user, read):
-    # Not `"emails": [{"value": ""}]`: Azure would compare that to its empty mail and update on every cycle.
+    # No key at all, rather than an entry without a value such as `"emails": [{"value": ""}]`.
     created = make_user("plain@acme.example.com")
 
     if read == "post":
