@@ -1,7 +1,7 @@
 """ASGI entry point.
 
-Building the application refuses unsafe production settings, as the WSGI
-entry point does.
+Building the application raises ImproperlyConfigured on unsafe production
+settings, as the WSGI entry point does.
 """
 
 import os
@@ -12,6 +12,6 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "p81.settings")
 
 application = get_asgi_application()
 
-from p81.checks import refuse_unsafe_settings  # noqa: E402  (needs the app registry that the line above fills)
+from p81.checks import require_safe_settings  # noqa: E402  (needs the app registry that the line above fills)
 
-refuse_unsafe_settings()
+require_safe_settings()

@@ -1,6 +1,6 @@
 """The Celery application, configured from Django settings (`CELERY_*`).
 
-Workers and beat refuse unsafe production settings at start-up, as the
+Workers and beat exit at start-up on unsafe production settings, as the
 WSGI entry point does (see `p81.checks`).
 """
 
@@ -22,12 +22,12 @@ app.autodiscover_tasks()
 
 @worker_init.connect
 @beat_init.connect
-def refuse_unsafe_settings_at_start(**kwargs: Any) -> None:
+def require_safe_settings_at_start(**kwargs: Any) -> None:
     """Stop a worker or beat process whose settings fail the p81 checks.
 
     Celery catches every Exception that a signal handler raises, logs it and
-    carries on, so the refusal is raised as SystemExit, which Celery does not
-    catch. The check messages are logged by `refuse_unsafe_settings()` and
+    carries on, so the error is raised as SystemExit, which Celery does not
+    catch. The check messages are logged by `require_safe_settings()` and
     repeated on stderr here.
     """
     import django
@@ -37,10 +37,10 @@ def refuse_unsafe_settings_at_start(**kwargs: Any) -> None:
     if not apps.ready:
         django.setup()
 
-    from p81.checks import refuse_unsafe_settings
+    from p81.checks import require_safe_settings
 
     try:
-        refuse_unsafe_settings()
+        require_safe_settings()
     except ImproperlyConfigured as error:
         print(error, file=sys.stderr)
         raise SystemExit(1) from error

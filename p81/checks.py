@@ -9,7 +9,7 @@ Check ids are stable so that operators can search for them:
 `manage.py` commands run these checks, but gunicorn and celery do not run
 Django's system checks at all. The WSGI and ASGI modules and the Celery
 signal handlers in `p81.celery` therefore call
-`refuse_unsafe_settings()`, which raises when any of them reports an error.
+`require_safe_settings()`, which raises when any of them reports an error.
 """
 
 from __future__ import annotations
@@ -23,12 +23,12 @@ from django.core.exceptions import ImproperlyConfigured
 
 logger = logging.getLogger(__name__)
 
-# Tag of the checks in this module, so that `refuse_unsafe_settings()` can
+# Tag of the checks in this module, so that `require_safe_settings()` can
 # run them without the slower model and URL checks.
 P81_CHECK_TAG = "p81"
 
 
-def refuse_unsafe_settings() -> None:
+def require_safe_settings() -> None:
     """Raise ImproperlyConfigured when any check tagged `p81` reports an error.
 
     Call it after `django.setup()`, because the checks are registered when
@@ -42,9 +42,9 @@ def refuse_unsafe_settings() -> None:
         return
 
     ids = ", ".join(sorted({error.id or "" for error in errors}))
-    logger.critical("unsafe settings, refusing to start: %s", ids)
+    logger.critical("start-up stopped: unsafe settings %s", ids)
     details = "\n".join(str(error) for error in errors)
-    raise ImproperlyConfigured(f"p81 refuses to start because the settings are unsafe ({ids}):\n{details}")
+    raise ImproperlyConfigured(f"Unsafe settings ({ids}). Fix them in the environment and start again:\n{details}")
 
 
 @register(P81_CHECK_TAG)

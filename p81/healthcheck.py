@@ -2,7 +2,7 @@
 
 Usage: python -m p81.healthcheck [URL]
 
-Exits 0 when URL (default http://127.0.0.1:8000/healthz) answers 200 within
+Exits 0 when URL (default http://127.0.0.1:8000/healthz) returns 200 within
 TIMEOUT_SECONDS, and 1 otherwise. It does not import Django, so a probe
 costs a fraction of a second. The request carries a Host header taken from
 ALLOWED_HOSTS, because Django answers 400 to any other host.

@@ -67,7 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    # WhiteNoise serves STATIC_ROOT under gunicorn; it must come right after
+    # WhiteNoise serves STATIC_ROOT under gunicorn. It must come right after
     # SecurityMiddleware and before everything else.
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

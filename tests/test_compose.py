@@ -177,7 +177,7 @@ def test_beat_answers_health_probe(services: dict) -> None:
     assert "celerybeat@" in " ".join(services["beat"]["healthcheck"]["test"])
 
 
-def test_dockerfile_runs_as_unprivileged_user() -> None:
+def test_dockerfile_build_steps() -> None:
     dockerfile = (BASE_DIR / "Dockerfile").read_text()
 
     assert re.search(r"^USER (?!root)\S+", dockerfile, re.MULTILINE)

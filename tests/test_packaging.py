@@ -17,7 +17,7 @@ def normalise(name: str) -> str:
 
 
 def parse_pin(requirement: str) -> tuple[str, str]:
-    """Split 'Name[extra]==1.2' into ('name', '1.2'); fail on anything but an exact pin."""
+    """Split 'Name[extra]==1.2' into ('name', '1.2'). Fail the test on anything but an exact pin."""
     match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*==\s*([^\s;]+)\s*", requirement)
     assert match, f"{requirement!r} is not pinned with =="
     return normalise(match.group(1)), match.group(2)

@@ -1,4 +1,4 @@
-"""The p81 system checks (E001-E003) and the refusal of unsafe settings at start-up."""
+"""The p81 system checks (E001-E003) and the start-up check of the entry points."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.test import override_settings
 
-from p81.celery import refuse_unsafe_settings_at_start
-from p81.checks import check_encryption_key, check_secret_key, refuse_unsafe_settings
+from p81.celery import require_safe_settings_at_start
+from p81.checks import check_encryption_key, check_secret_key, require_safe_settings
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STRONG_SECRET_KEY = secrets.token_urlsafe(50)
@@ -93,37 +93,37 @@ def test_e003_quiet_with_valid_keys() -> None:
         assert check_encryption_key(None) == []
 
 
-# refuse_unsafe_settings() and the Celery signal handler
+# require_safe_settings() and the Celery signal handler
 
 
-def test_refusal_lists_every_error_id() -> None:
+def test_require_safe_lists_every_error_id() -> None:
     with override_settings(
         DEBUG=False,
         SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY,
         P81_ENCRYPTION_KEYS=[settings.DEVELOPMENT_ENCRYPTION_KEY],
     ):
         with pytest.raises(ImproperlyConfigured) as raised:
-            refuse_unsafe_settings()
+            require_safe_settings()
 
     message = str(raised.value)
     assert "p81.E001" in message
     assert "p81.E002" in message
 
 
-def test_refusal_silent_with_safe_settings() -> None:
+def test_require_safe_silent_when_safe() -> None:
     with override_settings(DEBUG=False, SECRET_KEY=STRONG_SECRET_KEY, P81_ENCRYPTION_KEYS=[REAL_ENCRYPTION_KEY]):
-        refuse_unsafe_settings()
+        require_safe_settings()
 
 
-def test_refusal_silent_in_development() -> None:
+def test_require_safe_silent_in_development() -> None:
     with override_settings(DEBUG=True):
-        refuse_unsafe_settings()
+        require_safe_settings()
 
 
 def test_celery_handler_exits_on_unsafe_settings(capsys: pytest.CaptureFixture[str]) -> None:
     with override_settings(DEBUG=False, SECRET_KEY=settings.DEVELOPMENT_SECRET_KEY):
         with pytest.raises(SystemExit) as raised:
-            refuse_unsafe_settings_at_start(sender=None)
+            require_safe_settings_at_start(sender=None)
 
     assert raised.value.code == 1
     assert "p81.E001" in capsys.readouterr().err
@@ -131,7 +131,7 @@ def test_celery_handler_exits_on_unsafe_settings(capsys: pytest.CaptureFixture[s
 
 def test_celery_handler_silent_on_safe_settings() -> None:
     with override_settings(DEBUG=False, SECRET_KEY=STRONG_SECRET_KEY, P81_ENCRYPTION_KEYS=[REAL_ENCRYPTION_KEY]):
-        refuse_unsafe_settings_at_start(sender=None)
+        require_safe_settings_at_start(sender=None)
 
 
 # The real entry points, each in a fresh process
@@ -162,7 +162,7 @@ def run_in_project(arguments: list[str], environment: dict[str, str]) -> subproc
 
 
 @pytest.mark.parametrize("module", ["p81.wsgi", "p81.asgi"])
-def test_entry_point_refuses_without_secret_key(module: str) -> None:
+def test_entry_point_fails_without_secret_key(module: str) -> None:
     result = run_in_project([sys.executable, "-c", f"import {module}"], production_environment())
 
     assert result.returncode != 0
@@ -181,7 +181,7 @@ def test_entry_point_starts_with_real_secrets(module: str) -> None:
     assert "p81.E0" not in result.stderr
 
 
-def test_entry_point_refuses_malformed_key_in_development() -> None:
+def test_entry_point_fails_on_malformed_key() -> None:
     environment = production_environment(DEBUG="1", P81_ENCRYPTION_KEY="not-a-fernet-key")
 
     result = run_in_project([sys.executable, "-c", "import p81.wsgi"], environment)
@@ -190,7 +190,7 @@ def test_entry_point_refuses_malformed_key_in_development() -> None:
     assert "p81.E003" in result.stderr
 
 
-def test_gunicorn_refuses_without_secret_key() -> None:
+def test_gunicorn_fails_without_secret_key() -> None:
     arguments = [sys.executable, "-m", "gunicorn", "p81.wsgi", "--bind", "127.0.0.1:0", "--workers", "1"]
     arguments.append("--no-control-socket")
 
@@ -205,7 +205,7 @@ def test_gunicorn_refuses_without_secret_key() -> None:
     [["worker", "--pool=solo", "--without-heartbeat", "--without-mingle", "--without-gossip"], ["beat"]],
     ids=["worker", "beat"],
 )
-def test_celery_refuses_without_secret_key(command: list[str], tmp_path: Path) -> None:
+def test_celery_fails_without_secret_key(command: list[str], tmp_path: Path) -> None:
     if command == ["beat"]:
         command = [*command, "--schedule", str(tmp_path / "celerybeat-schedule")]
 

@@ -69,7 +69,7 @@ class Command(BaseCommand):
 def find_provider(provider_slug: str, workspace_slug: str | None) -> IdentityProvider:
     """Return the provider with `provider_slug`, in `workspace_slug` or in the only workspace that has one.
 
-    Raises CommandError that says what to pass when the provider is missing
+    Raises CommandError, naming what to pass, when the provider is missing
     or when several workspaces have a provider with that slug.
     """
     providers = IdentityProvider.objects.select_related("workspace").filter(slug=provider_slug)

@@ -16,9 +16,10 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from identity_providers.models import IdentityProvider, ProviderDomain, ProviderKind
+from scim.links import scim_base_url
 from workspaces.models import Workspace, WorkspaceAdministrator
 
 logger = logging.getLogger(__name__)
@@ -60,7 +61,7 @@ class Command(BaseCommand):
         return workspace
 
     def ensure_admin(self, workspace: Workspace) -> str | None:
-        """Create the superuser and link it to `workspace`; return its password only when created."""
+        """Create the superuser and link it to `workspace`. Return its password if it was created, else None."""
         user_model = get_user_model()
         password: str | None = None
 
@@ -119,16 +120,8 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind} '{name}' exists; left unchanged.")
 
     def write_summary(self, workspace: Workspace) -> None:
-        # Imported here because scim.links reverses a URL name of the scim
-        # app; a missing route must not stop the seeding itself.
-        from scim.links import scim_base_url
-
         admin_url = settings.P81_PUBLIC_URL + reverse("admin:index")
-        try:
-            base_url = scim_base_url(workspace)
-        except NoReverseMatch:
-            logger.warning("SCIM base URL unavailable: URL name scim:root is not defined")
-            base_url = "(unavailable: the URL name scim:root is not defined)"
+        base_url = scim_base_url(workspace)
 
         self.stdout.write(
             "\n"
