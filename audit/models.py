@@ -17,7 +17,7 @@ class AuditSource(models.TextChoices):
 
 
 class AuditEntry(models.Model):
-    """One change or security event. `changes` holds before/after values with secrets masked."""
+    """One change or security event. `changes` contains before/after values with secrets masked."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)

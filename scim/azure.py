@@ -2,7 +2,7 @@
 
 Each function here accepts a shape that Azure's provisioning service sends
 although RFC 7644 does not define it, and turns it into the standard shape
-before the generic SCIM code sees it. Sources: Microsoft's "Known issues
+before the generic SCIM code receives it. Sources: Microsoft's "Known issues
 and resolutions with SCIM 2.0 protocol compliance of the Microsoft Entra
 user provisioning service" and "Tutorial: Develop and plan provisioning for
 a SCIM endpoint in Microsoft Entra ID".

@@ -218,7 +218,7 @@ def user_filter_q(resource: ResourceSchema, text: str) -> Q:
 
 
 def compare_column(column: str, kind: str, node: Comparison | Present) -> Q:
-    """Compare one model column with the value of `node`; `kind` says how (see USER_COLUMNS)."""
+    """Compare one model column with the value of `node`; `kind` selects the comparison (see USER_COLUMNS)."""
     if isinstance(node, Present):
         if kind in {"ci", "exact"}:
             return Q(**{f"{column}__isnull": False}) & ~Q(**{column: ""})

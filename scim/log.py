@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 @dataclass
 class RequestRecord:
-    """What a view learnt about one request while handling it."""
+    """Facts that a view collects about one request while handling it."""
 
     operation: str
     status: int = 0

@@ -1,7 +1,7 @@
 """SCIM PATCH (RFC 7644 section 3.5.2) applied to a resource document.
 
 `apply_patch` works on a copy of the stored document and returns the new
-one; the caller validates it with `scim.resource.validate_resource` and
+one. The caller validates it with `scim.resource.validate_resource` and
 saves it, so every write path shares one validation. Azure's forms
 (capitalised ops, string booleans, PATCH without `path` and dotted keys,
 `emails[type eq "work"].value` on a user without a work email) are turned
@@ -28,7 +28,7 @@ OPERATIONS = ("add", "replace", "remove")
 
 @dataclass(frozen=True)
 class Target:
-    """Where a PATCH path points: the schema, attribute, optional filter and sub-attribute."""
+    """Resolved PATCH path: the schema, attribute, optional value filter and sub-attribute."""
 
     schema: Schema
     attribute: Attribute | None
@@ -184,7 +184,7 @@ def _check_mutability(target: Target, op: str, path: str) -> None:
 
 
 def _container(document: dict, target: Target, create: bool) -> dict | None:
-    """Return the object that holds the target attribute: the document, or its extension object."""
+    """Return the object that contains the target attribute: the document, or its extension object."""
     if not target.is_extension:
         return document
     if create:

@@ -3,7 +3,7 @@
 `validate_resource` turns a request body (POST, PUT, or the document a
 PATCH produced) into the canonical document that the directory stores:
 attribute names in their schema spelling, values of the declared type,
-read-only attributes dropped (RFC 7643 section 7 says they are ignored),
+read-only attributes dropped (RFC 7643 section 7 requires that they be ignored),
 the write-only password taken out, and unassigned values removed.
 """
 
