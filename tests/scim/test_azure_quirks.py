@@ -163,6 +163,30 @@ def test_patch_active_rejects_non_boolean(scim, azure_user, sent):
     assert response.json() == scim_error(400, "invalidValue")
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(("sent", "expected"), [("False", False), ("True", True)])
+def test_create_accepts_string_active(scim, sent, expected):
+    # Microsoft's SCIM reference code tests a POST with "active": "True",
+    # because Azure sends the boolean as a string on create too.
+    body = {"schemas": [CORE_USER_SCHEMA], "userName": "stringly@acme.example.com", "active": sent}
+
+    response = scim.post("Users", body)
+
+    assert response.status_code == 201
+    assert response.json()["active"] is expected
+
+
+@pytest.mark.django_db
+def test_email_primary_accepts_string_boolean(scim, make_user):
+    user = make_user("primary@acme.example.com", emails=[{"type": "work", "value": "primary@acme.example.com"}])
+    operation = {"op": "Add", "path": 'emails[type eq "work"].primary', "value": "True"}
+
+    response = scim.patch(user_path(user), patch_body(operation))
+
+    assert response.status_code == 200
+    assert response.json()["emails"] == [{"type": "work", "value": "primary@acme.example.com", "primary": True}]
+
+
 # --- PATCH: Microsoft's compatibility examples ------------------------------
 
 # Pairs of documented requests, verbatim: without the aadOptscim062020 flag, then with it.
@@ -494,6 +518,38 @@ def test_legacy_manager_form_not_server_error(scim, azure_user, manager):
     assert response["Content-Type"] == SCIM_CONTENT_TYPE
 
 
+@pytest.mark.django_db
+def test_manager_id_of_other_workspace_leaks_nothing(scim, other_scim, azure_user):
+    # The service may store the opaque id or reject it, but must not
+    # resolve it to the other workspace's user.
+    outsider = other_scim.post(
+        "Users",
+        {"schemas": [CORE_USER_SCHEMA], "userName": "secret@globex.example.com", "displayName": "Globex Secret"},
+    ).json()
+    operation = {"op": "Replace", "path": enterprise_path("manager"), "value": outsider["id"]}
+
+    response = scim.patch(user_path(azure_user), patch_body(operation))
+
+    assert response.status_code in (200, 400)
+    assert b"Globex Secret" not in response.content
+    assert b"secret@globex.example.com" not in response.content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("use_manager", "expected_count"), [(True, 1), (False, 0)], ids=["current", "other"])
+def test_filter_by_id_and_manager(scim, managed_user, manager, make_user, use_manager, expected_count):
+    # Microsoft's tutorial describes Azure checking the current manager with
+    # a filter on id and manager and attributes=id. RFC 7644 section 3.10
+    # requires the extension URN on the manager path, as sent here.
+    manager_id = manager["id"] if use_manager else make_user("nobody@acme.example.com")["id"]
+    query = f'id eq "{managed_user["id"]}" and {enterprise_path("manager")}.value eq "{manager_id}"'
+
+    response = scim.get(f"Users?filter={quote(query)}&attributes=id")
+
+    assert response.status_code == 200
+    assert response.json()["totalResults"] == expected_count
+
+
 # --- Filters ----------------------------------------------------------------
 
 
@@ -618,6 +674,27 @@ def test_list_paginates_with_start_index_and_count(scim, make_user):
     assert sorted(resource["id"] for resource in first["Resources"] + second["Resources"]) == sorted(created)
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("query", "expected_start_index", "expected_items"),
+    [("startIndex=0", 1, 2), ("startIndex=-5", 1, 2), ("count=0", 1, 0), ("count=-1", 1, 0), ("count=100000", 1, 2)],
+)
+def test_list_paging_parameters_clamped(scim, make_user, query, expected_start_index, expected_items):
+    # RFC 7644 section 3.4.2.4: a startIndex below 1 means 1, a negative
+    # count means 0, and a count above maxResults returns at most maxResults.
+    make_user("first@acme.example.com")
+    make_user("second@acme.example.com")
+
+    response = scim.get(f"Users?{query}")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["totalResults"] == 2
+    assert body["startIndex"] == expected_start_index
+    assert body["itemsPerPage"] == expected_items
+    assert len(body.get("Resources", [])) == expected_items
+
+
 # --- Uniqueness -------------------------------------------------------------
 
 
@@ -650,6 +727,18 @@ def test_user_name_unique_per_workspace_only(scim, other_scim, azure_user):
     response = other_scim.post("Users", {"schemas": [CORE_USER_SCHEMA], "userName": azure_user["userName"]})
 
     assert response.status_code == 201
+
+
+@pytest.mark.django_db
+def test_user_name_reusable_after_delete(scim, azure_user):
+    # Azure sends DELETE only on hard delete, after which it may provision the same userName again.
+    deleted = scim.delete(user_path(azure_user))
+
+    response = scim.post("Users", {"schemas": [CORE_USER_SCHEMA], "userName": azure_user["userName"]})
+
+    assert deleted.status_code == 204
+    assert response.status_code == 201
+    assert response.json()["id"] != azure_user["id"]
 
 
 # --- Media types ------------------------------------------------------------
@@ -743,6 +832,57 @@ def test_user_without_emails_omits_emails_key(scim, make_user, read):
         resource = scim.get("Users?filter=userName+eq+%22plain%40acme.example.com%22").json()["Resources"][0]
 
     assert "emails" not in resource
+
+
+@pytest.mark.django_db
+def test_create_ignores_null_attributes(scim):
+    # RFC 7643 section 2.5: null is equivalent to an unassigned attribute.
+    body = {
+        "schemas": [CORE_USER_SCHEMA],
+        "userName": "nulls@acme.example.com",
+        "addresses": None,
+        "phoneNumbers": None,
+        "preferredLanguage": None,
+        "title": None,
+    }
+
+    response = scim.post("Users", body)
+
+    assert response.status_code == 201
+    assert [key for key, value in response.json().items() if value is None] == []
+    assert "addresses" not in response.json()
+
+
+@pytest.mark.django_db
+def test_tutorial_sample_create_not_server_error(scim):
+    # Verbatim from the "Provision a user" example of Microsoft's SCIM
+    # tutorial, which shows its sample code. The misspelled extension URN
+    # and the top-level "department" and "manager" are not RFC 7643
+    # attributes, so the service may accept or reject the body.
+    body = {
+        "schemas": [
+            "urn:ietf:params:scim:schemas:core:2.0:User",
+            "urn:ietf:params:scim:schemas:extension:enterprise:2.0User",
+        ],
+        "externalId": "jyoung",
+        "userName": "jyoung@testuser.com",
+        "active": True,
+        "addresses": None,
+        "displayName": "Joy Young",
+        "emails": [{"type": "work", "value": "jyoung@Contoso.com", "primary": True}],
+        "meta": {"resourceType": "User"},
+        "name": {"familyName": "Young", "givenName": "Joy"},
+        "phoneNumbers": None,
+        "preferredLanguage": None,
+        "title": None,
+        "department": None,
+        "manager": None,
+    }
+
+    response = scim.post("Users", body)
+
+    assert response.status_code in (201, 400)
+    assert response["Content-Type"] == SCIM_CONTENT_TYPE
 
 
 def fetch_with_parameters(scim, user: dict, read: str, **parameters) -> dict:
@@ -1093,6 +1233,14 @@ def test_token_rejected_at_other_workspace_url(workspace, other_provider, azure_
 
     assert response.status_code in (401, 403)
     assert "userName" not in response.json()
+
+
+@pytest.mark.django_db
+def test_unknown_workspace_url_rejects_token(scim_token):
+    response = Client().get("/scim/v2/no-such-workspace/Users", HTTP_AUTHORIZATION=f"Bearer {scim_token}")
+
+    assert response.status_code in (401, 404)
+    assert response["Content-Type"] == SCIM_CONTENT_TYPE
 
 
 # --- Discovery --------------------------------------------------------------

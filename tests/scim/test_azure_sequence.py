@@ -231,10 +231,12 @@ def deleted_user_id(scim, user_without_manager) -> str:
 
 
 @pytest.mark.django_db
-def test_connection_probe_returns_empty_list(scim):
-    # Test Connection queries a random GUID, URL-encoded as Azure sends it,
-    # and accepts only 200 with an empty ListResponse.
-    probe = f"Users?filter=userName+eq+%22{uuid.uuid4()}%22"
+@pytest.mark.parametrize("matching_attribute", ["userName", "externalId"])
+def test_connection_probe_returns_empty_list(scim, matching_attribute):
+    # Test Connection queries a random GUID on the matching attribute,
+    # URL-encoded as Azure sends it, and accepts only 200 with an empty
+    # ListResponse.
+    probe = f"Users?filter={matching_attribute}+eq+%22{uuid.uuid4()}%22"
 
     response = scim.get(probe)
 
