@@ -57,11 +57,11 @@ class Command(BaseCommand):
 
         self.stdout.write(f"SCIM base URL (Tenant URL in Azure): {base_url}")
         self.stdout.write(f"Secret token: {issued.value}")
-        self.stdout.write(self.style.WARNING("This token is shown only once; store it in Azure now."))
+        self.stdout.write(self.style.WARNING("This token is shown only once. Store it in Azure now."))
         if had_active_token:
             self.stdout.write(
                 self.style.WARNING(
-                    "The previous token of this provider is revoked; Azure must use the new one from now on."
+                    "The previous token of this provider is revoked, so Azure must use the new one from now on."
                 )
             )
 
