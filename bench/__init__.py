@@ -1,0 +1,1 @@
+"""Benchmarks of p81's SCIM service against peer SCIM servers; see docs/benchmarks.md."""
