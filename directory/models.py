@@ -80,3 +80,53 @@ class DirectoryUserEmail(models.Model):
 
     def __str__(self) -> str:
         return self.value
+
+
+class DirectoryGroup(models.Model):
+    """A group of a workspace's directory, as provisioned over SCIM.
+
+    Members are rows of DirectoryGroupMember, not part of `document`, so a
+    group of 50,000 members is read and changed without loading them all.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="directory_groups")
+    source = models.ForeignKey(
+        IdentityProvider, null=True, blank=True, on_delete=models.SET_NULL, related_name="directory_groups"
+    )
+    display_name = models.CharField(max_length=256)
+    external_id = models.CharField(max_length=256, null=True, blank=True)  # noqa: DJ001 (absent differs from "")
+    document = models.JSONField(default=dict)
+
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    modified_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["display_name", "id"]
+        constraints = [
+            models.UniqueConstraint(Lower("display_name"), "workspace", name="dir_group_display_name_ci_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["workspace", "external_id"], name="dir_group_external_id"),
+            models.Index(fields=["workspace", "created_at", "id"], name="dir_group_list_order"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+
+class DirectoryGroupMember(models.Model):
+    """Membership of a directory user in a directory group of the same workspace."""
+
+    group = models.ForeignKey(DirectoryGroup, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(DirectoryUser, on_delete=models.CASCADE, related_name="group_memberships")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["group", "user"], name="dir_group_member_unique"),
+        ]
+        indexes = [models.Index(fields=["user", "group"], name="dir_group_member_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} in {self.group_id}"

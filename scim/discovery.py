@@ -1,7 +1,7 @@
 """Discovery documents: ServiceProviderConfig, ResourceTypes and Schemas (RFC 7644 section 4).
 
 They describe what the service does, and nothing more: Users with the
-Enterprise extension, PATCH, filtering up to SCIM_MAX_RESULTS results,
+Enterprise extension, Groups, PATCH, filtering up to SCIM_MAX_RESULTS results,
 sorting on the indexed attributes, password changes, no bulk and no ETags.
 """
 
@@ -15,12 +15,13 @@ from .schema import (
     SCHEMA_SCHEMA,
     SERVICE_PROVIDER_CONFIG_SCHEMA,
     ResourceSchema,
+    group_resource,
     user_resource,
 )
 
 
 def resource_types() -> list[ResourceSchema]:
-    return [user_resource()]
+    return [user_resource(), group_resource()]
 
 
 def service_provider_config(base_url: str) -> dict:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Exists, F, OuterRef, Q, Value
@@ -51,7 +52,7 @@ from scim2_models.path import (
     ValuePath,
 )
 
-from directory.models import DirectoryUserEmail
+from directory.models import DirectoryGroupMember, DirectoryUserEmail
 
 from . import azure
 from .errors import InvalidFilter
@@ -86,18 +87,50 @@ USER_COLUMNS: dict[tuple[str, str | None], tuple[str, str]] = {
     ("meta", "lastmodified"): ("modified_at", "datetime"),
 }
 
-EMAIL_COLUMNS: dict[str, tuple[str, str]] = {
-    "value": ("value", "ci"),
-    "type": ("type", "ci"),
-    "primary": ("primary", "bool"),
+GROUP_COLUMNS: dict[tuple[str, str | None], tuple[str, str]] = {
+    ("id", None): ("pk", "uuid"),
+    ("displayname", None): ("display_name", "ci"),
+    ("externalid", None): ("external_id", "exact"),
+    ("meta", "created"): ("created_at", "datetime"),
+    ("meta", "lastmodified"): ("modified_at", "datetime"),
 }
 
 
-class UserFilterCompiler:
-    """Compile a filter syntax tree on the User resource into a Q object."""
+@dataclass(frozen=True)
+class RelatedValues:
+    """A multi-valued attribute kept in its own table, filtered with EXISTS."""
 
-    def __init__(self, resource: ResourceSchema) -> None:
+    model: type
+    owner_field: str
+    columns: dict[str, tuple[str, str]]
+    default_sub_attribute: str = "value"
+
+
+USER_RELATED = {
+    "emails": RelatedValues(
+        DirectoryUserEmail,
+        "user_id",
+        {"value": ("value", "ci"), "type": ("type", "ci"), "primary": ("primary", "bool")},
+    ),
+    "groups": RelatedValues(DirectoryGroupMember, "user_id", {"value": ("group_id", "uuid")}),
+}
+GROUP_RELATED = {
+    "members": RelatedValues(DirectoryGroupMember, "group_id", {"value": ("user_id", "uuid")}),
+}
+
+
+class FilterCompiler:
+    """Compile a filter syntax tree on one resource type into a Q object."""
+
+    def __init__(
+        self,
+        resource: ResourceSchema,
+        columns: dict[tuple[str, str | None], tuple[str, str]],
+        related: dict[str, RelatedValues],
+    ) -> None:
         self.resource = resource
+        self.columns = columns
+        self.related = related
 
     def compile(self, node: FilterNode) -> Q:
         if isinstance(node, LogicalExpr):
@@ -122,16 +155,23 @@ class UserFilterCompiler:
         path = node.attr_path
         schema, attribute = self._resolve(path.uri, path.attr)
 
-        if attribute.name == "emails":
-            return self._email_exists(self._email_condition(node, path.sub_attr or "value"))
+        related = self.related.get(attribute.name.lower())
+        if related is not None:
+            condition = self._related_condition(
+                related, attribute, node, path.sub_attr or related.default_sub_attribute
+            )
+            return self._related_exists(related, condition)
 
         sub_attribute = None
+        if attribute.is_complex and not attribute.multi_valued and not path.sub_attr:
+            # A complex attribute such as the enterprise manager compares its "value".
+            sub_attribute = attribute.sub_attribute("value")
         if path.sub_attr:
             sub_attribute = attribute.sub_attribute(path.sub_attr)
             if sub_attribute is None:
                 raise InvalidFilter(f'"{attribute.name}" has no sub-attribute "{path.sub_attr}".')
 
-        column = USER_COLUMNS.get((attribute.name.lower(), sub_attribute.name.lower() if sub_attribute else None))
+        column = self.columns.get((attribute.name.lower(), sub_attribute.name.lower() if sub_attribute else None))
         if column is not None and schema is self.resource.core:
             return compare_column(column[0], column[1], node)
 
@@ -139,37 +179,58 @@ class UserFilterCompiler:
 
     def _value_path(self, node: ValuePath) -> Q:
         schema, attribute = self._resolve(node.attr_path.uri, node.attr_path.attr)
-        if attribute.name != "emails":
-            raise InvalidFilter(
-                f'Filtering inside "{attribute.name}[...]" is not supported; only emails[...] can be filtered.'
-            )
-        return self._email_exists(self._email_condition_tree(node.val_filter))
+        related = self.related.get(attribute.name.lower())
+        if related is None:
+            supported = ", ".join(f"{name}[...]" for name in self.related) or "none"
+            raise InvalidFilter(f'Filtering inside "{attribute.name}[...]" is not supported; supported: {supported}.')
+        return self._related_exists(related, self._related_condition_tree(related, attribute, node.val_filter))
 
-    def _email_condition_tree(self, node: FilterNode) -> Q:
+    def _related_condition_tree(self, related: RelatedValues, attribute: Attribute, node: FilterNode) -> Q:
         if isinstance(node, LogicalExpr):
-            compiled = [self._email_condition_tree(term) for term in node.terms]
+            compiled = [self._related_condition_tree(related, attribute, term) for term in node.terms]
             result = compiled[0]
             for item in compiled[1:]:
                 result = (result & item) if node.op == LogicalOperator.and_ else (result | item)
             return result
         if isinstance(node, Not):
-            return ~self._email_condition_tree(node.expr)
+            return ~self._related_condition_tree(related, attribute, node.expr)
         if isinstance(node, (Comparison, Present)):
             if node.attr_path.uri or node.attr_path.sub_attr:
-                raise InvalidFilter(f"Inside emails[...], name a sub-attribute of emails, not {node.attr_path}.")
-            return self._email_condition(node, node.attr_path.attr)
-        raise InvalidFilter(f"The filter expression {node} is not supported inside emails[...].")
+                raise InvalidFilter(
+                    f"Inside {attribute.name}[...], name a sub-attribute of {attribute.name}, not {node.attr_path}."
+                )
+            return self._related_condition(related, attribute, node, node.attr_path.attr)
+        raise InvalidFilter(f"The filter expression {node} is not supported inside {attribute.name}[...].")
 
-    def _email_condition(self, node: Comparison | Present, sub_name: str) -> Q:
-        column = EMAIL_COLUMNS.get(sub_name.lower())
+    @staticmethod
+    def _related_condition(
+        related: RelatedValues, attribute: Attribute, node: Comparison | Present, sub_name: str
+    ) -> Q:
+        column = related.columns.get(sub_name.lower())
         if column is None:
-            raise InvalidFilter(f'Filtering on "emails.{sub_name}" is not supported; use value, type or primary.')
+            supported = ", ".join(related.columns)
+            raise InvalidFilter(f'Filtering on "{attribute.name}.{sub_name}" is not supported; use {supported}.')
         return compare_column(column[0], column[1], node)
 
     @staticmethod
-    def _email_exists(condition: Q) -> Q:
-        rows = DirectoryUserEmail.objects.filter(condition, user_id=OuterRef("pk"))
+    def _related_exists(related: RelatedValues, condition: Q) -> Q:
+        rows = related.model.objects.filter(condition, **{related.owner_field: OuterRef("pk")})
         return Q(Exists(rows))
+
+    def describe(self) -> str:
+        """Return the attributes this compiler filters on columns or related tables, for error details."""
+        names = []
+        for attribute, sub in self.columns:
+            top = self.resource.top_level(attribute)
+            name = top.name if top else attribute
+            if sub:
+                sub_attribute = top.sub_attribute(sub) if top else None
+                name = f"{name}.{sub_attribute.name if sub_attribute else sub}"
+            names.append(name)
+        for attribute in self.related:
+            top = self.resource.top_level(attribute)
+            names.append(top.name if top else attribute)
+        return ", ".join(names)
 
     def _document_expression(
         self, schema, attribute: Attribute, sub_attribute: Attribute | None, node: Comparison | Present
@@ -177,9 +238,8 @@ class UserFilterCompiler:
         target = sub_attribute or attribute
         if attribute.multi_valued or target.is_complex or target.type not in {"string", "reference"}:
             raise InvalidFilter(
-                f'Filtering on "{node.attr_path}" is not supported. Filterable attributes: userName, externalId, '
-                "displayName, name.givenName, name.familyName, active, emails, meta.created, meta.lastModified, "
-                "id, and single-valued string attributes."
+                f'Filtering on "{node.attr_path}" is not supported. Filterable attributes: {self.describe()}, '
+                "and single-valued string attributes."
             )
 
         expression: Any = "document"
@@ -214,7 +274,12 @@ class UserFilterCompiler:
 
 def user_filter_q(resource: ResourceSchema, text: str) -> Q:
     """Return the Q object that selects the users matching filter `text`."""
-    return UserFilterCompiler(resource).compile(parse_filter(text))
+    return FilterCompiler(resource, USER_COLUMNS, USER_RELATED).compile(parse_filter(text))
+
+
+def group_filter_q(resource: ResourceSchema, text: str) -> Q:
+    """Return the Q object that selects the groups matching filter `text`."""
+    return FilterCompiler(resource, GROUP_COLUMNS, GROUP_RELATED).compile(parse_filter(text))
 
 
 def compare_column(column: str, kind: str, node: Comparison | Present) -> Q:

@@ -1,10 +1,9 @@
 """SCIM schema definitions (RFC 7643) and attribute lookup.
 
 The published schema documents start from the RFC 7643 copies that ship
-with django-scim2 and are adjusted to say only what p81 does: `groups` is
-left out of the User schema until Group resources are served, and
-`addresses` gains the `primary` sub-attribute that RFC 7643 section 4.1.2
-defines but the shipped copy omits.
+with django-scim2, with two corrections from RFC 7643 that the shipped
+copies miss: `addresses` has a `primary` sub-attribute (section 4.1.2),
+and a Group's `displayName` is required (section 4.2).
 
 Attribute names are case-insensitive (RFC 7643 section 2.1), so every
 lookup here lower-cases the name and returns the canonical spelling.
@@ -21,6 +20,7 @@ from pathlib import Path
 import django_scim.schemas
 
 USER_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:User"
+GROUP_SCHEMA = "urn:ietf:params:scim:schemas:core:2.0:Group"
 ENTERPRISE_USER_SCHEMA = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"
 LIST_RESPONSE_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:ListResponse"
 PATCH_OP_SCHEMA = "urn:ietf:params:scim:api:messages:2.0:PatchOp"
@@ -97,7 +97,6 @@ def _load(relative_path: str) -> dict:
 
 def _user_schema_document() -> dict:
     document = copy.deepcopy(_load("core/User.json"))
-    document["attributes"] = [item for item in document["attributes"] if item["name"] != "groups"]
 
     for item in document["attributes"]:
         if item["name"] == "addresses" and not any(sub["name"] == "primary" for sub in item["subAttributes"]):
@@ -119,6 +118,20 @@ def _user_schema_document() -> dict:
 def user_schema() -> Schema:
     """Return the core User schema as p81 serves it."""
     return _schema_from_document(_user_schema_document())
+
+
+def _group_schema_document() -> dict:
+    document = copy.deepcopy(_load("core/Group.json"))
+    for item in document["attributes"]:
+        if item["name"] == "displayName":
+            item["required"] = True
+    return document
+
+
+@cache
+def group_schema() -> Schema:
+    """Return the core Group schema (RFC 7643 section 4.2)."""
+    return _schema_from_document(_group_schema_document())
 
 
 @cache
@@ -205,3 +218,9 @@ def user_resource() -> ResourceSchema:
         core=user_schema(),
         extensions=(enterprise_user_schema(),),
     )
+
+
+@cache
+def group_resource() -> ResourceSchema:
+    """Return the Group resource type."""
+    return ResourceSchema(name="Group", endpoint="/Groups", description="Group", core=group_schema(), extensions=())

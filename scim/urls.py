@@ -6,7 +6,7 @@ the base URL and the endpoint.
 
 from django.urls import path, re_path
 
-from . import views
+from . import group_views, views
 
 app_name = "scim"
 
@@ -17,7 +17,10 @@ urlpatterns = [
     re_path(WORKSPACE + r"/Users/?$", views.UsersView.as_view(), name="users"),
     re_path(WORKSPACE + r"/Users/\.search/?$", views.UserSearchView.as_view(), name="users-search"),
     re_path(WORKSPACE + r"/Users/(?P<user_id>[^/]+)/?$", views.UserView.as_view(), name="user"),
-    re_path(WORKSPACE + r"/\.search/?$", views.UserSearchView.as_view(), name="search"),
+    re_path(WORKSPACE + r"/Groups/?$", group_views.GroupsView.as_view(), name="groups"),
+    re_path(WORKSPACE + r"/Groups/\.search/?$", group_views.GroupSearchView.as_view(), name="groups-search"),
+    re_path(WORKSPACE + r"/Groups/(?P<group_id>[^/]+)/?$", group_views.GroupView.as_view(), name="group"),
+    re_path(WORKSPACE + r"/\.search/?$", group_views.RootSearchView.as_view(), name="search"),
     re_path(WORKSPACE + r"/ServiceProviderConfig/?$", views.ServiceProviderConfigView.as_view(), name="config"),
     re_path(WORKSPACE + r"/ResourceTypes/?$", views.ResourceTypesView.as_view(), name="resource-types"),
     re_path(

@@ -32,8 +32,12 @@ def user_location(base_url: str, user: DirectoryUser) -> str:
     return f"{base_url}/Users/{user.pk}"
 
 
-def user_to_scim(user: DirectoryUser, base_url: str) -> dict[str, Any]:
-    """Return the SCIM representation of a directory user (RFC 7643 section 4.1)."""
+def user_to_scim(user: DirectoryUser, base_url: str, groups: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """Return the SCIM representation of a directory user (RFC 7643 section 4.1).
+
+    `groups` is the read-only `groups` attribute (see `scim.groups.groups_by_user`);
+    it is left out when None or empty.
+    """
     resource = user_resource()
     document = user.document
     schemas = [USER_SCHEMA] + [extension.id for extension in resource.extensions if extension.id in document]
@@ -44,6 +48,8 @@ def user_to_scim(user: DirectoryUser, base_url: str) -> dict[str, Any]:
     for key, value in document.items():
         if key != "externalId":
             data[key] = value
+    if groups:
+        data["groups"] = groups
 
     data["meta"] = {
         "resourceType": "User",

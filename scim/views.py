@@ -43,6 +43,7 @@ from .errors import (
     Uniqueness,
     UnsupportedMediaType,
 )
+from .groups import groups_by_user
 from .log import RequestRecord, write_log_entry
 from .patch import apply_patch, read_operations
 from .projection import project, split_parameter
@@ -87,6 +88,9 @@ class ScimView(View):
         except ScimError as error:
             logger.info("scim request rejected status=%s path=%s", error.status, request.path)
             return error_response(error)
+        except Exception:
+            logger.exception("scim authentication failed path=%s", request.path)
+            return error_response(ScimError("The request could not be authenticated; try again later.", status=500))
 
         try:
             response = self.handle(request, *args, **kwargs)
@@ -188,6 +192,16 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def user_groups(
+    users: list[DirectoryUser], base_url: str, attributes: list[str], excluded: list[str]
+) -> dict[Any, list[dict[str, str]]]:
+    """Return the `groups` attribute of each user, or {} without a query when the response leaves it out."""
+    wanted = project(user_resource(), {"groups": [{"value": ""}]}, attributes, excluded)
+    if not users or "groups" not in wanted:
+        return {}
+    return groups_by_user(users, base_url)
+
+
 def list_parameters(source: Any) -> dict[str, Any]:
     """Read list parameters from a query string or a SearchRequest body."""
     return {
@@ -215,8 +229,14 @@ class UserListMixin:
             users = list(queryset[offset : offset + query.count])
 
         resource = user_resource()
+        groups = user_groups(users, self.base_url, query.attributes, query.excluded_attributes)
         resources = [
-            project(resource, user_to_scim(user, self.base_url), query.attributes, query.excluded_attributes)
+            project(
+                resource,
+                user_to_scim(user, self.base_url, groups.get(user.pk)),
+                query.attributes,
+                query.excluded_attributes,
+            )
             for user in users
         ]
         return scim_response(discovery.list_response(resources, total=total, start_index=query.start_index))
@@ -264,11 +284,7 @@ class UsersView(UserListMixin, ScimView):
 
 
 class UserSearchView(UserListMixin, ScimView):
-    """POST /Users/.search, and POST /.search at the base URL (RFC 7644 section 3.4.3).
-
-    Users are the only resource type served, so a search at the base URL
-    searches users.
-    """
+    """POST /Users/.search (RFC 7644 section 3.4.3)."""
 
     http_method_names = ["post"]
     operation = "user"
@@ -314,12 +330,10 @@ class UserView(ScimView):
         return user
 
     def respond(self, request: HttpRequest, user: DirectoryUser, status: int = 200) -> HttpResponse:
-        data = project(
-            user_resource(),
-            user_to_scim(user, self.base_url),
-            split_parameter(request.GET.get("attributes")),
-            split_parameter(request.GET.get("excludedAttributes")),
-        )
+        attributes = split_parameter(request.GET.get("attributes"))
+        excluded = split_parameter(request.GET.get("excludedAttributes"))
+        groups = user_groups([user], self.base_url, attributes, excluded)
+        data = project(user_resource(), user_to_scim(user, self.base_url, groups.get(user.pk)), attributes, excluded)
         return scim_response(data, status, location=user_location(self.base_url, user))
 
     def get(self, request: HttpRequest, user_id: str) -> HttpResponse:
@@ -380,7 +394,7 @@ class ResourceTypesView(ScimView):
         for document in documents:
             if document["id"] == type_id:
                 return scim_response(document)
-        raise NotFound(f"Resource type {type_id} not found; this service serves: User.")
+        raise NotFound(f"Resource type {type_id} not found; this service serves: User, Group.")
 
 
 class SchemasView(ScimView):
@@ -405,6 +419,6 @@ class UnknownEndpointView(ScimView):
 
     def handle(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         raise NotFound(
-            f"No SCIM endpoint at {request.path}. This service serves /Users, /ServiceProviderConfig, "
+            f"No SCIM endpoint at {request.path}. This service serves /Users, /Groups, /ServiceProviderConfig, "
             "/ResourceTypes and /Schemas."
         )

@@ -58,20 +58,20 @@ def count_queries(call) -> tuple[int, list[str]]:
 REQUESTS = {
     # name: (function of (scim, user) -> response, maximum queries)
     "probe by random userName": (lambda scim, user: scim.get(f'Users?filter=userName+eq+%22{uuid.uuid4()}%22'), 3),
-    "filter by userName": (lambda scim, user: scim.get(f'Users?filter=userName eq "{user.user_name.upper()}"'), 4),
-    "filter by externalId": (lambda scim, user: scim.get(f'Users?filter=externalId eq "{user.external_id}"'), 4),
+    "filter by userName": (lambda scim, user: scim.get(f'Users?filter=userName eq "{user.user_name.upper()}"'), 5),
+    "filter by externalId": (lambda scim, user: scim.get(f'Users?filter=externalId eq "{user.external_id}"'), 5),
     "filter by work email": (
         lambda scim, user: scim.get(f'Users?filter=emails[type eq "work"].value eq "{user.user_name}"'),
-        4,
+        5,
     ),
-    "list one page": (lambda scim, user: scim.get("Users?startIndex=2&count=10"), 4),
-    "get by id": (lambda scim, user: scim.get(f"Users/{user.pk}"), 3),
+    "list one page": (lambda scim, user: scim.get("Users?startIndex=2&count=10"), 5),
+    "get by id": (lambda scim, user: scim.get(f"Users/{user.pk}"), 4),
     "patch Azure replace": (
         lambda scim, user: scim.patch(
             f"Users/{user.pk}",
             {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "displayName", "value": "Renamed"}]},
         ),
-        8,
+        9,
     ),
     "patch work email": (
         lambda scim, user: scim.patch(
@@ -81,13 +81,13 @@ REQUESTS = {
                 "Operations": [{"op": "Replace", "path": 'emails[type eq "work"].value', "value": "new@acme.example.com"}],
             },
         ),
-        10,
+        11,
     ),
     "disable": (
         lambda scim, user: scim.patch(
             f"Users/{user.pk}", {"schemas": [PATCH], "Operations": [{"op": "Replace", "path": "active", "value": "False"}]}
         ),
-        8,
+        9,
     ),
     "create": (
         lambda scim, user: scim.post(
@@ -100,7 +100,7 @@ REQUESTS = {
         ),
         8,
     ),
-    "delete": (lambda scim, user: scim.delete(f"Users/{user.pk}"), 7),
+    "delete": (lambda scim, user: scim.delete(f"Users/{user.pk}"), 8),
 }
 
 
