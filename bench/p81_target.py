@@ -13,6 +13,7 @@ import json
 import os
 import secrets
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -39,6 +40,8 @@ def configure_django(database_url: str) -> None:
     os.environ["SECRET_KEY"] = secrets.token_urlsafe(50)
     os.environ["P81_ENCRYPTION_KEY"] = Fernet.generate_key().decode()
     os.environ["LOG_LEVEL"] = "WARNING"
+    # WhiteNoise warns when collectstatic has not run; SCIM serves no static files.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
     import django
 
@@ -168,30 +171,3 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def explain_request(send: Sender, request: ScimRequest) -> list[dict[str, Any]]:
-    """Send `request`, then return the query plan of every SELECT on directory users that it ran.
-
-    The SQL is the text Django sent, with its parameters bound, so the plan
-    is the one the request got. PostgreSQL plans come from EXPLAIN ANALYZE,
-    SQLite plans from EXPLAIN QUERY PLAN.
-    """
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    with CaptureQueriesContext(connection) as context:
-        send(request)
-
-    plans = []
-    for query in context.captured_queries:
-        sql = query["sql"]
-        if not sql.startswith("SELECT") or "directory_directoryuser" not in sql:
-            continue
-        prefix = "EXPLAIN ANALYZE " if connection.vendor == "postgresql" else "EXPLAIN QUERY PLAN "
-        with connection.cursor() as cursor:
-            cursor.execute(prefix + sql)
-            rows = cursor.fetchall()
-        lines = [row[0] if connection.vendor == "postgresql" else row[-1] for row in rows]
-        plans.append({"sql": sql, "plan": lines})
-    return plans

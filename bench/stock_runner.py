@@ -19,6 +19,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.plans import explain_request  # noqa: E402
 from bench.workload import (  # noqa: E402
     ScimRequest,
     add_workload_arguments,
@@ -138,10 +139,16 @@ def main() -> None:
     log(f"migrated and seeded {args.users} users in {seed_seconds:.1f} s")
 
     shapes = build_shapes(args.users, args.requests, args.warmup, args.seed, lambda index: str(index + 1))
+    send = make_sender(token)
+    # The plan of the filter query that scim2-filter-parser writes for
+    # userName eq; it comes first, while the user it names still exists.
+    lookup = next(shape for shape in shapes if shape.name == "lookup_user_name")
+    plans = {"lookup_user_name": explain_request(send, lookup.warmup[0], "stock_app_user", marker="UPPER(")}
+
     load_before = load_average()
     results = run_shapes(
         shapes,
-        make_sender(token),
+        send,
         time_budget=args.time_budget,
         capture_queries=lambda: CaptureQueriesContext(connection),
         progress=log,
@@ -153,6 +160,7 @@ def main() -> None:
         "seed_seconds": round(seed_seconds, 1),
         "load_average": {"before": load_before, "after": load_average()},
         "shapes": [result.to_dict() for result in results],
+        "plans": plans,
     }
     Path(args.output).write_text(json.dumps(output, indent=2))
 

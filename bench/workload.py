@@ -413,6 +413,7 @@ class ShapeResult:
     queries: int | None = None
     statements: list[str] = field(default_factory=list)
     stopped_by_budget: bool = False
+    follow_up_problem: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -428,6 +429,7 @@ class ShapeResult:
             "transaction_statements": count_transaction_control(self.statements),
             "statements": self.statements,
             "stopped_by_budget": self.stopped_by_budget,
+            "follow_up_problem": self.follow_up_problem,
             "samples_ms": [round(sample, 3) for sample in self.samples_ms],
         }
 
@@ -501,15 +503,15 @@ def run_shapes(
 
         if shape.follow_up is not None:
             status, body = send(shape.follow_up)
-            problem = shape.follow_up.check(status, body) if shape.follow_up.check else None
-            if problem:
-                result.problems[problem] += 1
+            if shape.follow_up.check is not None:
+                result.follow_up_problem = shape.follow_up.check(status, body)
 
         summary = result.to_dict()
         progress(
             f"  {shape.name:<20} median {summary['median_ms']} ms, p95 {summary['p95_ms']} ms, "
             f"{summary['timed_requests']} timed, statuses {summary['statuses']}, queries {result.queries}"
             + (f", {summary['problem_count']} wrong responses" if summary["problem_count"] else "")
+            + (f", {result.follow_up_problem}" if result.follow_up_problem else "")
         )
         results.append(result)
     return results
