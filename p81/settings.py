@@ -63,6 +63,11 @@ INSTALLED_APPS = [
     "directory",
     "scim",
     "audit",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "console",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -105,6 +110,44 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Administrators sign in at /accounts/login/ with their username or email
+# address; /login/ is the end users' Azure AD sign-in.
+AUTHENTICATION_BACKENDS = ["console.backends.UsernameOrEmailBackend"]
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:provider-list"
+LOGOUT_REDIRECT_URL = "console:login"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.IsWorkspaceAdministrator"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.PageNumberPagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "api.errors.problem_exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "p81 API",
+    "DESCRIPTION": "Identity providers, SCIM provisioning, access groups, directory users and the audit log "
+    "of one workspace. Authenticate with an API token: `Authorization: Bearer p81api_...`.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI from the drf-spectacular-sidecar package, served locally instead of from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "api.schema.add_problem_responses",
+    ],
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

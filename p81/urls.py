@@ -9,4 +9,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("scim/v2/", include("scim.urls")),
     path("django-admin/", admin.site.urls),
+    path("", include("console.urls")),
+    path("", include("api.urls")),
 ]

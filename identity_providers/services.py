@@ -1,0 +1,702 @@
+"""Administrator changes to identity providers.
+
+The web UI and the REST API both call these functions, so every change is
+validated the same way and recorded in the audit log. Each public function
+runs in one transaction: it validates, writes and records an audit entry,
+or raises and writes nothing.
+
+Invalid input raises `django.core.exceptions.ValidationError` built from a
+dict of {field name: [messages]}. Field names are those of the functions'
+keyword arguments, so a form or serializer can show each message next to
+its field. A function never puts a client secret or a SCIM token into an
+exception, an audit entry or a log line.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+
+from audit.models import AuditSource
+from audit.services import diff, record
+from directory import services as directory_services
+from directory.models import DirectoryUser
+from scim.models import ScimToken
+from scim.tokens import IssuedToken, generate_token, revoke_tokens
+from workspaces.models import Workspace
+
+from .models import AccessGroup, IdentityProvider, ProviderDomain, ProviderKind
+
+logger = logging.getLogger(__name__)
+
+GUID_PATTERN = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# One DNS label: letters, digits and inner hyphens, 1 to 63 characters.
+DOMAIN_LABEL_PATTERN = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$")
+TOP_LEVEL_LABEL_PATTERN = re.compile(r"^(?:[a-z]{2,63}|xn--[a-z0-9-]{1,59})$")
+MAX_DOMAIN_LENGTH = 253
+MAX_ALIASES = 50
+MAX_ALLOWED_TENANTS = 50
+MAX_ACCESS_GROUPS = 200
+MAX_SECRET_LENGTH = 1024
+MAX_DISPLAY_NAME_LENGTH = 200
+MAX_GROUP_NAME_LENGTH = 256
+
+# Fields that `update_provider` accepts; the secret fields go through
+# `replace_client_secret` rules.
+UPDATABLE_FIELDS = frozenset(
+    {
+        "display_name",
+        "domain",
+        "aliases",
+        "tenant_id",
+        "client_id",
+        "client_secret",
+        "client_secret_expires_on",
+        "multi_tenant",
+        "allowed_tenant_ids",
+        "enabled",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who makes a change and through which interface, as the audit log records it."""
+
+    user: Any
+    source: str = AuditSource.UI
+
+
+@dataclass(frozen=True)
+class DeletionSummary:
+    """What `delete_provider` removed or kept."""
+
+    display_name: str
+    revoked_tokens: int
+    removed_users: int
+    kept_users: int
+    domains: list[str]
+
+
+@dataclass(frozen=True)
+class AccessGroupChange:
+    """The outcome of `set_access_groups`: the groups now required and the users they apply to."""
+
+    groups: list[AccessGroup]
+    added: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    provisioned_users: int = 0
+
+    @property
+    def everyone_allowed(self) -> bool:
+        return not self.groups
+
+
+# Reading --------------------------------------------------------------------
+
+
+def providers_of(workspace: Workspace):
+    """Return the workspace's providers with their domains and access groups prefetched.
+
+    Every lookup of a provider on behalf of an administrator starts here, so
+    that a provider of another workspace is never reached.
+    """
+    return IdentityProvider.objects.filter(workspace=workspace).prefetch_related("domains", "access_groups")
+
+
+def get_provider(workspace: Workspace, public_id: Any) -> IdentityProvider:
+    """Return the workspace's provider with `public_id`, or raise IdentityProvider.DoesNotExist."""
+    return providers_of(workspace).get(public_id=public_id)
+
+
+def active_scim_token(provider: IdentityProvider) -> ScimToken | None:
+    """Return the provider's active SCIM token row (never its value), or None."""
+    return ScimToken.objects.filter(
+        workspace_id=provider.workspace_id, provider=provider, revoked_at__isnull=True
+    ).first()
+
+
+def provider_snapshot(provider: IdentityProvider) -> dict[str, Any]:
+    """Return the administrator-visible settings of a provider, for audit diffs.
+
+    The secret appears as the time it was last changed, never as its value:
+    `audit.services.diff` masks it, and a replaced secret still shows up
+    as a change.
+    """
+    secret_marker = ""
+    if provider.has_client_secret:
+        changed_at = provider.client_secret_changed_at
+        secret_marker = changed_at.isoformat() if changed_at else "set"
+    expires_on = provider.client_secret_expires_on
+    return {
+        "display_name": provider.display_name,
+        "domain": provider.primary_domain,
+        "aliases": provider.aliases,
+        "tenant_id": provider.tenant_id,
+        "client_id": provider.client_id,
+        "client_secret": secret_marker,
+        "client_secret_expires_on": expires_on.isoformat() if expires_on else None,
+        "multi_tenant": provider.multi_tenant,
+        "allowed_tenant_ids": list(provider.allowed_tenant_ids),
+        "enabled": provider.enabled,
+        "scim_enabled": provider.scim_enabled,
+    }
+
+
+# Validation -----------------------------------------------------------------
+
+
+def normalize_domain(value: str) -> str:
+    """Return `value` stripped and lower-cased, or raise ValidationError when it is no domain name."""
+    name = value.strip().lower().rstrip(".")
+    if name.startswith("@"):
+        name = name[1:]
+    if not name:
+        raise ValidationError("Enter a domain name, such as contoso.com.")
+    if "@" in name or "/" in name or ":" in name:
+        raise ValidationError(
+            f"'{value.strip()}' is not a domain name. Enter only the part after @, such as contoso.com."
+        )
+    if len(name) > MAX_DOMAIN_LENGTH:
+        raise ValidationError(f"'{name[:40]}…' is longer than {MAX_DOMAIN_LENGTH} characters.")
+
+    labels = name.split(".")
+    if len(labels) < 2 or not all(DOMAIN_LABEL_PATTERN.match(label) for label in labels):
+        raise ValidationError(
+            f"'{name}' is not a valid domain name. Use letters, digits, hyphens and dots, such as contoso.com."
+        )
+    if not TOP_LEVEL_LABEL_PATTERN.match(labels[-1]):
+        raise ValidationError(f"'{name}' does not end in a valid top-level domain such as .com or .org.")
+    return name
+
+
+def normalize_guid(value: str, *, what: str) -> str:
+    """Return `value` as a lower-case GUID, or raise ValidationError naming `what` it should be."""
+    guid = value.strip().lower().strip("{}")
+    if not GUID_PATTERN.match(guid):
+        raise ValidationError(
+            f"'{value.strip()[:64]}' is not a valid {what}. It is a GUID of 32 hexadecimal digits in the form "
+            "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx."
+        )
+    return guid
+
+
+def _clean_display_name(value: Any) -> str:
+    name = str(value or "").strip()
+    if not name:
+        raise ValidationError("Enter a name for this provider, such as 'Azure AD'.")
+    if len(name) > MAX_DISPLAY_NAME_LENGTH:
+        raise ValidationError(f"The name is longer than {MAX_DISPLAY_NAME_LENGTH} characters.")
+    return name
+
+
+def _clean_aliases(values: Iterable[str], primary: str | None) -> list[str]:
+    """Return the aliases normalised, without duplicates, in the order given."""
+    messages: list[str] = []
+    aliases: list[str] = []
+    for value in values:
+        if not str(value).strip():
+            continue
+        try:
+            name = normalize_domain(str(value))
+        except ValidationError as error:
+            messages.extend(error.messages)
+            continue
+        if name == primary:
+            messages.append(f"'{name}' is already the Azure AD domain of this provider; list it only once.")
+        elif name not in aliases:
+            aliases.append(name)
+
+    if len(aliases) > MAX_ALIASES:
+        messages.append(
+            f"A provider can have at most {MAX_ALIASES} domain aliases; remove {len(aliases) - MAX_ALIASES}."
+        )
+    if messages:
+        raise ValidationError(messages)
+    return aliases
+
+
+def _clean_tenant_ids(values: Iterable[str]) -> list[str]:
+    messages: list[str] = []
+    tenant_ids: list[str] = []
+    for value in values:
+        if not str(value).strip():
+            continue
+        try:
+            tenant_id = normalize_guid(str(value), what="tenant ID")
+        except ValidationError as error:
+            messages.extend(error.messages)
+            continue
+        if tenant_id not in tenant_ids:
+            tenant_ids.append(tenant_id)
+
+    if len(tenant_ids) > MAX_ALLOWED_TENANTS:
+        messages.append(f"At most {MAX_ALLOWED_TENANTS} tenant IDs can be allowed.")
+    if messages:
+        raise ValidationError(messages)
+    return tenant_ids
+
+
+def _clean_secret(value: Any) -> str:
+    secret = str(value or "").strip()
+    if len(secret) > MAX_SECRET_LENGTH:
+        raise ValidationError(f"The client secret is longer than {MAX_SECRET_LENGTH} characters; paste only the Value.")
+    if any(character.isspace() for character in secret):
+        raise ValidationError("The client secret contains spaces or line breaks; paste only the Value, in one piece.")
+    return secret
+
+
+def _clean_expiry(value: Any) -> datetime.date | None:
+    if value in (None, ""):
+        return None
+    if not isinstance(value, datetime.date):
+        raise ValidationError("Enter the expiry date as YYYY-MM-DD.")
+    return value
+
+
+def _check_domains_free(
+    workspace: Workspace, provider: IdentityProvider | None, names: Sequence[str]
+) -> dict[str, str]:
+    """Return {domain name: message} for every name that another provider already owns.
+
+    A domain routes sign-in for the whole installation, so it is checked
+    against every workspace. The message names the owning provider only when
+    it is in the same workspace, so nothing about another workspace leaks.
+    """
+    taken = ProviderDomain.objects.filter(name__in=list(names)).select_related("provider")
+    if provider is not None:
+        taken = taken.exclude(provider=provider)
+
+    messages: dict[str, str] = {}
+    for domain in taken:
+        if domain.provider.workspace_id == workspace.pk:
+            messages[domain.name] = (
+                f"'{domain.name}' already belongs to the provider '{domain.provider.display_name}'. "
+                "Remove it there first."
+            )
+        else:
+            messages[domain.name] = (
+                f"'{domain.name}' is already registered by another organisation. A domain can route sign-in "
+                "to one provider only; contact support if your organisation owns it."
+            )
+    return messages
+
+
+def _validate(
+    workspace: Workspace,
+    provider: IdentityProvider | None,
+    values: Mapping[str, Any],
+) -> dict[str, Any]:
+    """Return the cleaned `values`, or raise ValidationError with every field's messages.
+
+    `provider` is None for a new provider; then the fields that a provider
+    cannot work without are required.
+    """
+    errors: dict[str, list[str]] = {}
+    cleaned: dict[str, Any] = {}
+
+    def clean(name: str, cleaner, *args: Any) -> None:
+        if name not in values:
+            return
+        try:
+            cleaned[name] = cleaner(values[name], *args)
+        except ValidationError as error:
+            errors.setdefault(name, []).extend(error.messages)
+
+    clean("display_name", _clean_display_name)
+    clean("domain", normalize_domain)
+    primary = cleaned.get("domain", provider.primary_domain if provider else None)
+    if "aliases" in values:
+        try:
+            cleaned["aliases"] = _clean_aliases(values["aliases"] or [], primary)
+        except ValidationError as error:
+            errors.setdefault("aliases", []).extend(error.messages)
+    elif "domain" in cleaned and provider is not None and cleaned["domain"] in provider.aliases:
+        # The old alias becomes the primary domain; drop it from the aliases.
+        cleaned["aliases"] = [alias for alias in provider.aliases if alias != cleaned["domain"]]
+
+    clean("client_id", lambda value: normalize_guid(str(value or ""), what="client ID"))
+    if "tenant_id" in values:
+        if str(values["tenant_id"] or "").strip():
+            clean("tenant_id", lambda value: normalize_guid(str(value), what="tenant ID"))
+        else:
+            cleaned["tenant_id"] = ""
+    clean("client_secret", _clean_secret)
+    clean("client_secret_expires_on", _clean_expiry)
+    clean("allowed_tenant_ids", lambda value: _clean_tenant_ids(value or []))
+    for flag in ("multi_tenant", "enabled"):
+        if flag in values:
+            if not isinstance(values[flag], bool):
+                errors.setdefault(flag, []).append("Enter true or false.")
+            else:
+                cleaned[flag] = values[flag]
+
+    if provider is None:
+        for name, message in (
+            ("display_name", "Enter a name for this provider."),
+            ("domain", "Enter the Azure AD domain, such as contoso.onmicrosoft.com."),
+            ("client_id", "Enter the Application (client) ID of the app registration."),
+            ("client_secret", "Enter the client secret Value from Certificates & secrets."),
+        ):
+            if not cleaned.get(name) and name not in errors:
+                errors.setdefault(name, []).append(message)
+
+    expires_on = cleaned.get("client_secret_expires_on")
+    if cleaned.get("client_secret") and expires_on is not None and expires_on < timezone.localdate():
+        errors.setdefault("client_secret_expires_on", []).append(
+            f"{expires_on.isoformat()} is in the past, so this secret has already expired. Create a new secret "
+            "in Azure and enter its Expires date."
+        )
+
+    multi_tenant = cleaned.get("multi_tenant", provider.multi_tenant if provider else False)
+    tenant_ids = cleaned.get("allowed_tenant_ids", list(provider.allowed_tenant_ids) if provider else [])
+    if multi_tenant and not tenant_ids and "allowed_tenant_ids" not in errors:
+        errors.setdefault("allowed_tenant_ids", []).append(
+            "Enter at least one tenant ID to allow users from other organisations, or turn the option off."
+        )
+    if not multi_tenant and "allowed_tenant_ids" in cleaned:
+        cleaned["allowed_tenant_ids"] = []
+
+    if not errors and ("domain" in cleaned or "aliases" in cleaned):
+        primary = cleaned.get("domain", primary or "")
+        aliases = cleaned.get("aliases", provider.aliases if provider else [])
+        taken = _check_domains_free(workspace, provider, [primary, *aliases])
+        for name, message in taken.items():
+            errors.setdefault("domain" if name == primary else "aliases", []).append(message)
+
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+# Writing --------------------------------------------------------------------
+
+
+def _unique_slug(workspace: Workspace, display_name: str) -> str:
+    base = slugify(display_name)[:50] or "provider"
+    slug, number = base, 2
+    while IdentityProvider.objects.filter(workspace=workspace, slug=slug).exists():
+        slug = f"{base}-{number}"
+        number += 1
+    return slug
+
+
+def _write_domains(provider: IdentityProvider, primary: str, aliases: Sequence[str]) -> None:
+    """Make the provider's domains exactly `primary` plus `aliases`.
+
+    A concurrent change that takes one of the names makes the unique index
+    fail; that surfaces as a ValidationError on `domains`.
+    """
+    wanted = {primary: True, **{alias: False for alias in aliases}}
+    try:
+        with transaction.atomic():
+            existing = {domain.name: domain for domain in ProviderDomain.objects.filter(provider=provider)}
+            ProviderDomain.objects.filter(provider=provider).exclude(name__in=list(wanted)).delete()
+            for name, is_primary in wanted.items():
+                domain = existing.get(name)
+                if domain is None:
+                    ProviderDomain.objects.create(provider=provider, name=name, is_primary=is_primary)
+                elif domain.is_primary != is_primary:
+                    domain.is_primary = is_primary
+                    domain.save(update_fields=["is_primary"])
+    except IntegrityError as error:
+        raise ValidationError(
+            {"aliases": ["One of these domains was registered by another provider just now. Reload and try again."]}
+        ) from error
+
+    # Drop the prefetched rows so that primary_domain and aliases read the new ones.
+    prefetched = getattr(provider, "_prefetched_objects_cache", {})
+    prefetched.pop("domains", None)
+
+
+def _audit(provider: IdentityProvider, actor: Actor, action: str, changes: dict[str, Any] | None = None) -> None:
+    record(
+        provider.workspace,
+        action,
+        source=actor.source,
+        actor=actor.user,
+        target=provider,
+        target_label=provider.display_name,
+        changes=changes,
+    )
+
+
+def create_azure_provider(workspace: Workspace, actor: Actor, **values: Any) -> IdentityProvider:
+    """Create a Microsoft Azure AD provider in `workspace` and audit it as provider.create.
+
+    Accepted keyword arguments are those of UPDATABLE_FIELDS. `display_name`,
+    `domain`, `client_id` and `client_secret` are required. SCIM starts off.
+    """
+    _reject_unknown_fields(values)
+    cleaned = _validate(workspace, None, values)
+
+    with transaction.atomic():
+        provider = IdentityProvider(
+            workspace=workspace,
+            kind=ProviderKind.AZURE_AD,
+            slug=_unique_slug(workspace, cleaned["display_name"]),
+            display_name=cleaned["display_name"],
+            tenant_id=cleaned.get("tenant_id", ""),
+            client_id=cleaned["client_id"],
+            multi_tenant=cleaned.get("multi_tenant", False),
+            allowed_tenant_ids=cleaned.get("allowed_tenant_ids", []),
+            enabled=cleaned.get("enabled", True),
+            scim_enabled=False,
+        )
+        provider.set_client_secret(cleaned["client_secret"], cleaned.get("client_secret_expires_on"))
+        provider.save()
+        _write_domains(provider, cleaned["domain"], cleaned.get("aliases", []))
+        _audit(provider, actor, "provider.create", diff({}, provider_snapshot(provider)))
+
+    logger.info("identity provider created workspace=%s provider=%s", workspace.pk, provider.pk)
+    return provider
+
+
+def update_provider(provider: IdentityProvider, actor: Actor, **values: Any) -> IdentityProvider:
+    """Change the given settings of `provider` and audit the difference as provider.update.
+
+    Keys left out keep their value. An empty `client_secret` keeps the
+    stored secret; a new one replaces it together with
+    `client_secret_expires_on`. Nothing is audited when nothing changed.
+    """
+    _reject_unknown_fields(values)
+    cleaned = _validate(provider.workspace, provider, values)
+    before = provider_snapshot(provider)
+
+    with transaction.atomic():
+        for name in ("display_name", "tenant_id", "client_id", "multi_tenant", "allowed_tenant_ids", "enabled"):
+            if name in cleaned:
+                setattr(provider, name, cleaned[name])
+        if not provider.multi_tenant:
+            provider.allowed_tenant_ids = []
+
+        if cleaned.get("client_secret"):
+            provider.set_client_secret(
+                cleaned["client_secret"], cleaned.get("client_secret_expires_on", provider.client_secret_expires_on)
+            )
+        elif "client_secret_expires_on" in cleaned:
+            provider.client_secret_expires_on = cleaned["client_secret_expires_on"]
+        provider.save()
+
+        if "domain" in cleaned or "aliases" in cleaned:
+            _write_domains(
+                provider,
+                cleaned.get("domain", before["domain"]),
+                cleaned.get("aliases", before["aliases"]),
+            )
+
+        changes = diff(before, provider_snapshot(provider))
+        if changes:
+            _audit(provider, actor, "provider.update", changes)
+
+    logger.info(
+        "identity provider updated workspace=%s provider=%s fields=%s",
+        provider.workspace_id,
+        provider.pk,
+        ",".join(sorted(changes)),
+    )
+    return provider
+
+
+def set_domains(provider: IdentityProvider, actor: Actor, *, domain: str, aliases: Sequence[str]) -> IdentityProvider:
+    """Replace the provider's Azure AD domain and aliases, audited as provider.update."""
+    return update_provider(provider, actor, domain=domain, aliases=list(aliases))
+
+
+def replace_client_secret(
+    provider: IdentityProvider, actor: Actor, *, client_secret: str, client_secret_expires_on: datetime.date | None
+) -> IdentityProvider:
+    """Store a new client secret and its expiry date, audited as provider.update with the secret masked."""
+    if not str(client_secret or "").strip():
+        raise ValidationError({"client_secret": ["Enter the new client secret Value."]})
+    return update_provider(
+        provider, actor, client_secret=client_secret, client_secret_expires_on=client_secret_expires_on
+    )
+
+
+def delete_provider(provider: IdentityProvider, actor: Actor, *, remove_users: bool) -> DeletionSummary:
+    """Delete the provider, its domains, access groups and SCIM tokens; audit it as provider.delete.
+
+    Its directory users are deleted when `remove_users` is true and kept
+    otherwise (their source becomes empty). Provisioning log rows are kept.
+    """
+    with transaction.atomic():
+        revoked = revoke_tokens(provider)
+        users = DirectoryUser.objects.filter(workspace_id=provider.workspace_id, source=provider)
+        user_count = users.count()
+        removed = 0
+        if remove_users:
+            for user in users.iterator():
+                directory_services.delete_user(user)
+                removed += 1
+
+        summary = DeletionSummary(
+            display_name=provider.display_name,
+            revoked_tokens=revoked,
+            removed_users=removed,
+            kept_users=user_count - removed,
+            domains=[provider.primary_domain, *provider.aliases],
+        )
+        _audit(
+            provider,
+            actor,
+            "provider.delete",
+            {
+                **diff(provider_snapshot(provider), {}),
+                "revoked_tokens": {"before": None, "after": revoked},
+                "removed_users": {"before": None, "after": removed},
+            },
+        )
+        provider_id = provider.pk
+        provider.delete()
+
+    logger.info(
+        "identity provider deleted workspace=%s provider=%s revoked_tokens=%d removed_users=%d",
+        provider.workspace_id,
+        provider_id,
+        revoked,
+        removed,
+    )
+    return summary
+
+
+def set_access_groups(provider: IdentityProvider, actor: Actor, groups: Sequence[tuple[str, str]]) -> AccessGroupChange:
+    """Make the provider's access groups exactly `groups` ((object ID, display name) pairs).
+
+    An empty list lets every user of the directory sign in. Audited as
+    provider.access_groups when anything changed.
+    """
+    errors: list[str] = []
+    wanted: dict[str, str] = {}
+    for object_id, display_name in groups:
+        try:
+            guid = normalize_guid(str(object_id), what="group object ID")
+        except ValidationError as error:
+            errors.extend(error.messages)
+            continue
+        name = str(display_name or "").strip()
+        if len(name) > MAX_GROUP_NAME_LENGTH:
+            errors.append(f"The name of group {guid} is longer than {MAX_GROUP_NAME_LENGTH} characters.")
+        if guid in wanted:
+            errors.append(f"Group {guid} is listed twice; list each group once.")
+        wanted[guid] = name
+    if len(wanted) > MAX_ACCESS_GROUPS:
+        errors.append(f"A provider can have at most {MAX_ACCESS_GROUPS} access groups.")
+    if errors:
+        raise ValidationError({"groups": errors})
+
+    with transaction.atomic():
+        existing = {group.object_id: group for group in AccessGroup.objects.filter(provider=provider)}
+        before = {object_id: group.display_name for object_id, group in existing.items()}
+
+        AccessGroup.objects.filter(provider=provider).exclude(object_id__in=list(wanted)).delete()
+        for object_id, name in wanted.items():
+            group = existing.get(object_id)
+            if group is None:
+                AccessGroup.objects.create(provider=provider, object_id=object_id, display_name=name)
+            elif group.display_name != name:
+                group.display_name = name
+                group.save(update_fields=["display_name"])
+
+        added = sorted(set(wanted) - set(before))
+        removed = sorted(set(before) - set(wanted))
+        if before != wanted:
+            _audit(
+                provider,
+                actor,
+                "provider.access_groups",
+                {"access_groups": {"before": _group_labels(before), "after": _group_labels(wanted)}},
+            )
+
+    prefetched = getattr(provider, "_prefetched_objects_cache", {})
+    prefetched.pop("access_groups", None)
+    logger.info(
+        "access groups set workspace=%s provider=%s groups=%d added=%d removed=%d",
+        provider.workspace_id,
+        provider.pk,
+        len(wanted),
+        len(added),
+        len(removed),
+    )
+    return AccessGroupChange(
+        groups=list(AccessGroup.objects.filter(provider=provider)),
+        added=added,
+        removed=removed,
+        provisioned_users=DirectoryUser.objects.filter(workspace_id=provider.workspace_id, source=provider).count(),
+    )
+
+
+def set_scim_enabled(provider: IdentityProvider, actor: Actor, *, enabled: bool) -> IdentityProvider:
+    """Turn SCIM provisioning on or off, audited as provider.scim_on or provider.scim_off.
+
+    Turning it off keeps the token, which authenticates nothing until SCIM
+    is turned on again.
+    """
+    if provider.scim_enabled == enabled:
+        return provider
+
+    with transaction.atomic():
+        provider.scim_enabled = enabled
+        provider.save(update_fields=["scim_enabled", "modified_at"])
+        _audit(
+            provider,
+            actor,
+            "provider.scim_on" if enabled else "provider.scim_off",
+            {"scim_enabled": {"before": not enabled, "after": enabled}},
+        )
+
+    logger.info("scim %s workspace=%s provider=%s", "on" if enabled else "off", provider.workspace_id, provider.pk)
+    return provider
+
+
+def generate_scim_token(provider: IdentityProvider, actor: Actor) -> IssuedToken:
+    """Issue a new SCIM token, revoking the previous one, and audit it as scim_token.generate.
+
+    The returned `IssuedToken.value` is the only copy of the token: the
+    caller shows it once and keeps it nowhere.
+    """
+    with transaction.atomic():
+        previous = active_scim_token(provider)
+        issued = generate_token(provider)
+        _audit(
+            provider,
+            actor,
+            "scim_token.generate",
+            {
+                "token_prefix": {
+                    "before": previous.prefix + "…" if previous else None,
+                    "after": issued.token.prefix + "…",
+                },
+                "revoked_previous": {"before": None, "after": previous is not None},
+            },
+        )
+    return issued
+
+
+def record_connection_check(provider: IdentityProvider, actor: Actor) -> None:
+    """Audit that an administrator tested the provider's connection, with the stored result."""
+    _audit(
+        provider,
+        actor,
+        "provider.test_connection",
+        {"connection_status": {"before": None, "after": provider.connection_status}},
+    )
+
+
+def _group_labels(groups: Mapping[str, str]) -> list[str]:
+    return [f"{name} ({object_id})" if name else object_id for object_id, name in sorted(groups.items())]
+
+
+def _reject_unknown_fields(values: Mapping[str, Any]) -> None:
+    unknown = set(values) - UPDATABLE_FIELDS
+    if unknown:
+        raise TypeError(f"unknown provider fields: {', '.join(sorted(unknown))}")
