@@ -222,3 +222,29 @@ LOGGING = {
         "django.db.backends": {"level": "WARNING"},
     },
 }
+
+# End-user sign-in with Azure AD over OpenID Connect (the signin app, built
+# on social-auth-app-django). Every provider's settings come from its
+# IdentityProvider row; only the flow-wide settings are here.
+INSTALLED_APPS += ["social_django", "signin"]
+AUTHENTICATION_BACKENDS = [
+    # Keeps whatever backends are set above (Django's default otherwise).
+    *globals().get("AUTHENTICATION_BACKENDS", ["django.contrib.auth.backends.ModelBackend"]),
+    "signin.backend.AzureADSignInBackend",
+]
+SOCIAL_AUTH_URL_NAMESPACE = "social"
+SOCIAL_AUTH_LOGIN_REDIRECT_URL = "signin:signed-in"
+SOCIAL_AUTH_LOGIN_ERROR_URL = "signin:login"
+# Seconds social-auth waits for each request to Azure AD (discovery, JWKS, token).
+SOCIAL_AUTH_REQUESTS_TIMEOUT = 10
+SOCIAL_AUTH_PIPELINE = (
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_uid",
+    "signin.pipeline.require_enabled_provider",
+    "signin.pipeline.find_directory_user",
+    "signin.pipeline.check_access_groups",
+    "signin.pipeline.create_directory_user",
+    "signin.pipeline.link_account",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.social_auth.associate_user",
+)

@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
 import pytest
+import requests
+from django.http import HttpResponse
+from django.test import Client
 
 from identity_providers.models import IdentityProvider
 from tests.azure_standin import fixtures as standin_fixtures
@@ -31,3 +37,43 @@ def standin_provider(provider: IdentityProvider, azure_standin: AzureStandIn) ->
     provider.graph_url = azure_standin.url
     provider.save()
     return provider
+
+
+class Browser:
+    """Drives a sign-in as a browser would: the Django test client for p81, requests for the stand-in."""
+
+    def __init__(self, client: Client, standin: AzureStandIn) -> None:
+        self.client = client
+        self.standin = standin
+        self.last_authorize_url = ""
+        self.last_callback_url = ""
+
+    def start(self, email: str) -> HttpResponse:
+        return self.client.post("/login/", {"email": email})
+
+    def sign_in(self, email: str) -> HttpResponse:
+        """Submit the email form, let the stand-in sign the user in, and return p81's callback response."""
+        response = self.start(email)
+        if response.status_code != 302:
+            return response
+        self.last_authorize_url = response["Location"]
+        azure = requests.get(self.last_authorize_url, allow_redirects=False, timeout=10)
+        assert azure.status_code == 302, f"the stand-in showed an error page: {azure.text}"
+        self.last_callback_url = azure.headers["Location"]
+        return self.callback(self.last_callback_url)
+
+    def callback(self, url: str) -> HttpResponse:
+        parts = urlsplit(url)
+        assert parts.netloc == "testserver", url
+        return self.client.get(parts.path, dict(parse_qsl(parts.query)))
+
+
+@pytest.fixture
+def browser(client: Client, azure_standin: AzureStandIn, settings: Any) -> Browser:
+    settings.P81_PUBLIC_URL = "http://testserver"
+    return Browser(client, azure_standin)
+
+
+@pytest.fixture
+def standin_tenant(standin_provider: IdentityProvider) -> str:
+    return standin_provider.tenant_id
