@@ -1,6 +1,7 @@
-"""Run the SCIM benchmark workload against scim2-server's in-memory reference server; write JSON results.
+"""Serve the SCIM benchmark workload to scim2-server's in-memory reference server, as a peer process.
 
-`bench/scim_bench.py` starts this script in a subprocess. The server is
+`bench/scim_bench.py` starts this script in a subprocess and sends it
+commands (see `bench.protocol`). The server is
 scim2-server's WSGI application with the default RFC 7643 schemas, resource
 types and service provider configuration, a static bearer token (as its
 `scim2-server --bearer-token` command serves them) and an `InMemoryStorage`
@@ -25,15 +26,15 @@ from wsgiref.util import setup_testing_defaults
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.protocol import serve  # noqa: E402
 from bench.workload import (  # noqa: E402
     CORE_USER_SCHEMA,
     ENTERPRISE_USER_SCHEMA,
     ScimRequest,
+    ShapeRunner,
     add_workload_arguments,
     build_shapes,
-    load_average,
     parse_json,
-    run_shapes,
     seed_user,
     seed_users,
 )
@@ -42,7 +43,7 @@ AZURE_CONTENT_TYPE = "application/scim+json; charset=utf-8"
 
 
 def log(message: str) -> None:
-    print(f"[scim2-server] {message}", flush=True)
+    print(f"[scim2-server] {message}", file=sys.stderr, flush=True)
 
 
 def build_application(users: int, seed: int, token: str):
@@ -123,17 +124,10 @@ def main() -> None:
     shapes = build_shapes(
         args.users, args.requests, args.warmup, args.seed, lambda index: seed_user(index, args.seed).id.hex
     )
-    load_before = load_average()
-    results = run_shapes(shapes, make_sender(application, token), time_budget=args.time_budget, progress=log)
-
-    output = {
-        "server": "scim2-server",
-        "version": version("scim2-server"),
-        "seed_seconds": round(seed_seconds, 1),
-        "load_average": {"before": load_before, "after": load_average()},
-        "shapes": [result.to_dict() for result in results],
-    }
-    Path(args.output).write_text(json.dumps(output, indent=2))
+    runner = ShapeRunner(shapes, make_sender(application, token))
+    serve(
+        runner, {"server": "scim2-server", "version": version("scim2-server"), "seed_seconds": round(seed_seconds, 1)}
+    )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import os
 import platform
 import subprocess
 import sys
-import tempfile
 import time
 from importlib.metadata import version
 from pathlib import Path
@@ -39,15 +38,23 @@ from bench.databases import (  # noqa: E402
     throwaway_sqlite,
 )
 from bench.plans import explain_request, scan_lines  # noqa: E402
-from bench.workload import build_shapes, load_average, run_shapes  # noqa: E402
+from bench.protocol import LocalServer, PeerFailed, PeerProcess  # noqa: E402
+from bench.workload import (  # noqa: E402
+    MIN_TIMED_SAMPLES,
+    Shape,
+    ShapeResult,
+    ShapeRunner,
+    build_shapes,
+    load_average,
+)
 
 DEFAULT_USERS = {"postgres": 100_000, "sqlite": 20_000}
 PEERS = {
     "django-scim2": ROOT / "bench" / "stock_runner.py",
     "scim2-server": ROOT / "bench" / "scim2_server_runner.py",
 }
-# A peer process that runs longer than this is stopped and reported as failed.
-PEER_TIMEOUT_SECONDS = 1_200
+# A peer process that sends nothing for this long after a command is reported as failed.
+PEER_TIMEOUT_SECONDS = 600
 # p81 requests that run more SQL queries than this are listed after the table.
 EXPECTED_MAX_QUERIES = 5
 USER_NAME_INDEX = "dir_user_username_ci_unique"
@@ -72,6 +79,12 @@ def parse_arguments() -> argparse.Namespace:
         type=float,
         default=20.0,
         help="seconds of timed requests after which a shape stops, once it has 5 samples (default: 20)",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=5,
+        help="turns in which each shape's timed requests go to the servers, alternating (default: 5)",
     )
     parser.add_argument("--seed", type=int, default=81, help="random seed of the users and requests (default: 81)")
     parser.add_argument(
@@ -98,6 +111,8 @@ def parse_arguments() -> argparse.Namespace:
         parser.error("--warmup must be at least 1: the SQL queries are counted on the last warm-up request.")
     if args.requests < 1:
         parser.error("--requests must be at least 1.")
+    if args.rounds < 1:
+        parser.error("--rounds must be at least 1.")
     needed = 2 * (args.warmup + args.requests)
     if args.users < needed:
         parser.error(f"--users must be at least {needed} for {args.requests} requests and {args.warmup} warm-ups.")
@@ -136,11 +151,28 @@ def package_versions() -> dict[str, str]:
     return {name: version(name) for name in names}
 
 
-def measure_p81(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
+def start_peer(name: str, args: argparse.Namespace, database_url: str | None) -> PeerProcess:
+    """Start a peer runner; it seeds its server while p81 seeds, and waits for commands afterwards."""
+    command = [
+        sys.executable,
+        str(PEERS[name]),
+        "--users", str(args.users),
+        "--requests", str(args.requests),
+        "--warmup", str(args.warmup),
+        "--seed", str(args.seed),
+    ]  # fmt: skip
+    if database_url is not None:
+        command += ["--database-url", database_url]
+    log(f"{name}: starting its runner in a subprocess")
+    return PeerProcess(name, command, cwd=ROOT, timeout=PEER_TIMEOUT_SECONDS)
+
+
+def prepare_p81(args: argparse.Namespace, database_url: str) -> tuple[LocalServer, dict[str, Any]]:
+    """Seed p81 in this process and return it with its seeding time and query plans."""
     log(f"p81: seeding {args.users} users ({args.db})")
     p81_target.configure_django(database_url)
 
-    from django.db import connection, connections
+    from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     started = time.perf_counter()
@@ -156,52 +188,75 @@ def measure_p81(args: argparse.Namespace, database_url: str) -> dict[str, Any]:
         name: explain_request(send, by_name[name].warmup[0], "directory_directoryuser")
         for name in ("lookup_user_name", "lookup_external_id", "deep_page")
     }
-
-    load_before = load_average()
-    results = run_shapes(
-        shapes,
-        send,
-        time_budget=args.time_budget,
-        capture_queries=lambda: CaptureQueriesContext(connection),
-        progress=log,
-    )
-    connections.close_all()
-    return {
-        "server": "p81",
-        "seed_seconds": round(seed_seconds, 1),
-        "load_average": {"before": load_before, "after": load_average()},
-        "shapes": [result.to_dict() for result in results],
-        "plans": plans,
-    }
+    runner = ShapeRunner(shapes, send, capture_queries=lambda: CaptureQueriesContext(connection))
+    return LocalServer("p81", runner), {"server": "p81", "seed_seconds": round(seed_seconds, 1), "plans": plans}
 
 
-def run_peer(name: str, args: argparse.Namespace, database_url: str | None) -> dict[str, Any]:
-    """Run one peer runner in a subprocess and return its JSON results, or {"error": ...} when it failed."""
-    log(f"{name}: starting its runner in a subprocess")
-    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
-        output = Path(handle.name)
-    command = [
-        sys.executable,
-        str(PEERS[name]),
-        "--users", str(args.users),
-        "--requests", str(args.requests),
-        "--warmup", str(args.warmup),
-        "--seed", str(args.seed),
-        "--time-budget", str(args.time_budget),
-        "--output", str(output),
-    ]  # fmt: skip
-    if database_url is not None:
-        command += ["--database-url", database_url]
+def split_requests(requests: int, rounds: int) -> list[tuple[int, int]]:
+    """Return the (start, stop) slices that cut `requests` timed requests into `rounds` nearly equal turns."""
+    bounds = [round(requests * turn / rounds) for turn in range(rounds + 1)]
+    return [(start, stop) for start, stop in zip(bounds, bounds[1:], strict=False) if stop > start]
 
-    try:
-        completed = subprocess.run(command, cwd=ROOT, timeout=PEER_TIMEOUT_SECONDS, check=False)
-        if completed.returncode != 0:
-            return {"server": name, "error": f"runner exited with status {completed.returncode}"}
-        return json.loads(output.read_text())
-    except subprocess.TimeoutExpired:
-        return {"server": name, "error": f"runner timed out after {PEER_TIMEOUT_SECONDS} s"}
-    finally:
-        output.unlink(missing_ok=True)
+
+def measure(
+    servers: dict[str, LocalServer | PeerProcess], shapes: list[Shape], args: argparse.Namespace
+) -> tuple[dict[str, dict[str, ShapeResult]], dict[str, str]]:
+    """Send every shape to every server, the timed requests in turns, and return the results and failures.
+
+    A shape's timed requests go out in `--rounds` slices. In each round every
+    server gets the next slice, in an order that rotates from round to
+    round, so that a burst of load from other processes on the machine
+    falls on all servers alike. A server stops taking slices of a shape once
+    its timed requests took `--time-budget` seconds, after at least
+    MIN_TIMED_SAMPLES of them.
+    """
+    results: dict[str, dict[str, ShapeResult]] = {name: {} for name in servers}
+    failures: dict[str, str] = {}
+
+    def call(name: str, operation: str, **arguments: Any) -> dict[str, Any] | None:
+        try:
+            return servers[name].call(operation, **arguments)
+        except PeerFailed as error:
+            failures[name] = str(error)
+            log(f"{name}: failed, left out from here on: {error}")
+            return None
+
+    slices = split_requests(args.requests, args.rounds)
+    for shape in shapes:
+        log(f"{shape.name}: {shape.label}")
+        for name in servers:
+            results[name][shape.name] = ShapeResult(shape.name, shape.label, planned_requests=args.requests)
+            warmed = call(name, "warmup", shape=shape.name) if name not in failures else None
+            if warmed is not None and warmed["statements"] is not None:
+                results[name][shape.name].statements = warmed["statements"]
+                results[name][shape.name].queries = len(warmed["statements"])
+
+        names = list(servers)
+        for turn, (start, stop) in enumerate(slices):
+            for name in names[turn % len(names) :] + names[: turn % len(names)]:
+                result = results[name][shape.name]
+                spent = sum(result.samples_ms) / 1000
+                missing = max(0, MIN_TIMED_SAMPLES - len(result.samples_ms))
+                if name in failures or (spent >= args.time_budget and missing == 0):
+                    continue
+                measured = call(
+                    name,
+                    "timed",
+                    shape=shape.name,
+                    start=start,
+                    stop=stop,
+                    budget_seconds=args.time_budget - spent,
+                    min_samples=missing,
+                )
+                if measured is not None:
+                    result.add_slice(measured)
+
+        for name in servers:
+            checked = call(name, "follow_up", shape=shape.name) if name not in failures else None
+            if checked is not None:
+                results[name][shape.name].follow_up_problem = checked["problem"]
+            log(f"  {name:<13} {results[name][shape.name].summary_line()}")
+    return results, failures
 
 
 def format_queries(shape: dict[str, Any] | None) -> str:
@@ -309,6 +364,49 @@ def user_name_index_used(plans: dict[str, list[dict[str, Any]]]) -> bool:
     )
 
 
+def run_servers(args: argparse.Namespace, urls: dict[str, str], report: dict[str, Any]) -> None:
+    """Seed p81 and the peers, measure them in turns, and store the results in `report`."""
+    peers: dict[str, PeerProcess] = {}
+    try:
+        for name in args.peers:
+            peers[name] = start_peer(name, args, urls["stock"] if name == "django-scim2" else None)
+        p81, p81_info = prepare_p81(args, urls["p81"])
+
+        servers: dict[str, LocalServer | PeerProcess] = {"p81": p81}
+        for name, peer in peers.items():
+            try:
+                ready = peer.receive()
+            except PeerFailed as error:
+                report["peers"][name] = {"server": name, "error": str(error)}
+                continue
+            report["peers"][name] = {key: value for key, value in ready.items() if key != "ready"}
+            servers[name] = peer
+            log(f"{name}: seeded in {ready['seed_seconds']} s")
+
+        # Every process builds the same shapes from the same seed; these only
+        # name them and their order here.
+        shapes = build_shapes(args.users, args.requests, args.warmup, args.seed, str)
+        load_before = load_average()
+        results, failures = measure(servers, shapes, args)
+        report["load_average"] = {"before": load_before, "after": load_average()}
+
+        report["p81"] = {**p81_info, "shapes": [result.to_dict() for result in results["p81"].values()]}
+        for name in peers:
+            if name in failures:
+                report["peers"][name]["error"] = failures[name]
+            elif name in servers:
+                report["peers"][name]["shapes"] = [result.to_dict() for result in results[name].values()]
+    finally:
+        for peer in peers.values():
+            peer.close()
+        from django.conf import settings
+
+        if settings.configured:
+            from django.db import connections
+
+            connections.close_all()
+
+
 def main() -> None:
     args = parse_arguments()
     started = time.perf_counter()
@@ -321,6 +419,7 @@ def main() -> None:
             "requests": args.requests,
             "warmup": args.warmup,
             "time_budget": args.time_budget,
+            "rounds": args.rounds,
             "seed": args.seed,
         },
         "machine": machine_description(),
@@ -337,28 +436,22 @@ def main() -> None:
         databases = throwaway_sqlite(database_names)
 
     with databases as urls:
-        report["p81"] = measure_p81(args, urls["p81"])
-        for name in args.peers:
-            report["peers"][name] = run_peer(name, args, urls["stock"] if name == "django-scim2" else None)
+        run_servers(args, urls, report)
 
     report["elapsed_seconds"] = round(time.perf_counter() - started, 1)
 
     log("")
     log(
         f"{args.users} users, {args.db}, up to {args.requests} timed requests per shape after {args.warmup} "
-        f"warm-ups; ratio = peer median / p81 median (above 1: p81 is faster)"
+        f"warm-ups, in {args.rounds} rounds; ratio = peer median / p81 median (above 1: p81 is faster)"
     )
     source = report["source"]
     log(f"p81 at commit {source['commit'][:12]}, {len(source['uncommitted_files_outside_bench'])} uncommitted files")
     log(render_table(report))
     for note in render_notes(report):
         log(f"- {note}")
-    loads = [
-        f"{name} {result['load_average']['before'][0]} -> {result['load_average']['after'][0]}"
-        for name, result in [("p81", report["p81"]), *report["peers"].items()]
-        if "load_average" in result
-    ]
-    log(f"1-minute load average before and after each server's requests: {', '.join(loads)}")
+    load = report["load_average"]
+    log(f"1-minute load average before and after the requests: {load['before'][0]} -> {load['after'][0]}")
 
     log("")
     log("Query plans of p81's lookups and list:")

@@ -1,9 +1,10 @@
-"""Run the SCIM benchmark workload against stock django-scim2 0.23 and write the results as JSON.
+"""Serve the SCIM benchmark workload to stock django-scim2 0.23, as a peer process of bench/scim_bench.py.
 
-`bench/scim_bench.py` starts this script in a subprocess, because the peer
-needs its own Django settings (`bench.stock_settings`) and user model. It
-seeds the throwaway database named by `--database-url` and sends the
-workload through `django.test.Client`, as the benchmark does for p81.
+The benchmark starts this script in a subprocess, because the peer needs
+its own Django settings (`bench.stock_settings`) and user model. It seeds
+the throwaway database named by `--database-url`, then runs the
+benchmark's commands (see `bench.protocol`), sending each request through
+`django.test.Client` as the benchmark does for p81.
 """
 
 from __future__ import annotations
@@ -20,13 +21,13 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.plans import explain_request  # noqa: E402
+from bench.protocol import serve  # noqa: E402
 from bench.workload import (  # noqa: E402
     ScimRequest,
+    ShapeRunner,
     add_workload_arguments,
     build_shapes,
-    load_average,
     parse_json,
-    run_shapes,
     seed_users,
 )
 
@@ -35,7 +36,7 @@ AZURE_CONTENT_TYPE = "application/scim+json; charset=utf-8"
 
 
 def log(message: str) -> None:
-    print(f"[django-scim2] {message}", flush=True)
+    print(f"[django-scim2] {message}", file=sys.stderr, flush=True)
 
 
 def configure_django(database_url: str, token: str) -> None:
@@ -145,24 +146,16 @@ def main() -> None:
     lookup = next(shape for shape in shapes if shape.name == "lookup_user_name")
     plans = {"lookup_user_name": explain_request(send, lookup.warmup[0], "stock_app_user", marker="UPPER(")}
 
-    load_before = load_average()
-    results = run_shapes(
-        shapes,
-        send,
-        time_budget=args.time_budget,
-        capture_queries=lambda: CaptureQueriesContext(connection),
-        progress=log,
+    runner = ShapeRunner(shapes, send, capture_queries=lambda: CaptureQueriesContext(connection))
+    serve(
+        runner,
+        {
+            "server": "django-scim2",
+            "version": version("django-scim2"),
+            "seed_seconds": round(seed_seconds, 1),
+            "plans": plans,
+        },
     )
-
-    output = {
-        "server": "django-scim2",
-        "version": version("django-scim2"),
-        "seed_seconds": round(seed_seconds, 1),
-        "load_average": {"before": load_before, "after": load_average()},
-        "shapes": [result.to_dict() for result in results],
-        "plans": plans,
-    }
-    Path(args.output).write_text(json.dumps(output, indent=2))
 
 
 if __name__ == "__main__":

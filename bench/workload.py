@@ -403,17 +403,27 @@ def build_shapes(users: int, requests: int, warmup: int, seed: int, resource_id:
 
 @dataclass
 class ShapeResult:
-    """What one server did with one shape: timings, statuses, wrong responses and SQL."""
+    """What one server did with one shape: timings, statuses, wrong responses and SQL.
+
+    The benchmark fills it from several slices of timed requests, because it
+    sends each shape to the servers in turns.
+    """
 
     name: str
     label: str
+    planned_requests: int = 0
     samples_ms: list[float] = field(default_factory=list)
     statuses: Counter = field(default_factory=Counter)
     problems: Counter = field(default_factory=Counter)
     queries: int | None = None
     statements: list[str] = field(default_factory=list)
-    stopped_by_budget: bool = False
     follow_up_problem: str | None = None
+
+    def add_slice(self, measured: dict[str, Any]) -> None:
+        """Add what `ShapeRunner.timed` returned for one slice of the timed requests."""
+        self.samples_ms.extend(measured["samples_ms"])
+        self.statuses.update({int(status): count for status, count in measured["statuses"].items()})
+        self.problems.update(measured["problems"])
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -428,10 +438,22 @@ class ShapeResult:
             "queries": self.queries,
             "transaction_statements": count_transaction_control(self.statements),
             "statements": self.statements,
-            "stopped_by_budget": self.stopped_by_budget,
+            "stopped_by_budget": len(self.samples_ms) < self.planned_requests,
             "follow_up_problem": self.follow_up_problem,
             "samples_ms": [round(sample, 3) for sample in self.samples_ms],
         }
+
+    def summary_line(self) -> str:
+        summary = self.to_dict()
+        line = (
+            f"{self.name:<20} median {summary['median_ms']} ms, p95 {summary['p95_ms']} ms, "
+            f"{summary['timed_requests']} timed, statuses {summary['statuses']}, queries {self.queries}"
+        )
+        if summary["problem_count"]:
+            line += f", {summary['problem_count']} wrong responses"
+        if self.follow_up_problem:
+            line += f", {self.follow_up_problem}"
+        return line
 
 
 def median_ms(samples: list[float]) -> float | None:
@@ -457,64 +479,65 @@ def count_transaction_control(statements: list[str]) -> int:
 QueryCapture = Callable[[], AbstractContextManager[Any]]
 
 
-def run_shapes(
-    shapes: list[Shape],
-    send: Sender,
-    *,
-    time_budget: float,
-    capture_queries: QueryCapture | None = None,
-    progress: Callable[[str], None] = print,
-) -> list[ShapeResult]:
-    """Send every shape's requests and return the measurements.
+class ShapeRunner:
+    """Send the requests of one server's shapes, a phase at a time, and return plain JSON-ready results.
 
     `capture_queries` returns a context manager with a `captured_queries`
-    list, such as `django.test.utils.CaptureQueriesContext(connection)`; it
+    list, such as `django.test.utils.CaptureQueriesContext(connection)`. It
     wraps the last warm-up request only, so that recording SQL does not slow
     the timed requests.
     """
-    results = []
-    for shape in shapes:
-        result = ShapeResult(shape.name, shape.label)
 
-        for position, request in enumerate(shape.warmup):
-            if capture_queries is not None and position == len(shape.warmup) - 1:
-                with capture_queries() as context:
-                    send(request)
-                result.queries = len(context.captured_queries)
-                result.statements = [query["sql"] for query in context.captured_queries]
+    def __init__(self, shapes: list[Shape], send: Sender, capture_queries: QueryCapture | None = None) -> None:
+        self.shapes = {shape.name: shape for shape in shapes}
+        self.send = send
+        self.capture_queries = capture_queries
+
+    def warmup(self, shape: str) -> dict[str, Any]:
+        """Send the shape's warm-up requests and return the SQL of the last one (None without capture)."""
+        requests = self.shapes[shape].warmup
+        queries: list[str] | None = None
+        for position, request in enumerate(requests):
+            if self.capture_queries is not None and position == len(requests) - 1:
+                with self.capture_queries() as context:
+                    self.send(request)
+                queries = [query["sql"] for query in context.captured_queries]
             else:
-                send(request)
+                self.send(request)
+        return {"statements": queries}
 
+    def timed(self, shape: str, start: int, stop: int, budget_seconds: float, min_samples: int) -> dict[str, Any]:
+        """Time the shape's timed requests start to stop-1.
+
+        The slice ends early once its requests took `budget_seconds` and at
+        least `min_samples` of them were sent.
+        """
+        samples: list[float] = []
+        statuses: Counter = Counter()
+        problems: Counter = Counter()
         spent = 0.0
-        for request in shape.timed:
-            if spent >= time_budget and len(result.samples_ms) >= MIN_TIMED_SAMPLES:
-                result.stopped_by_budget = True
+        for request in self.shapes[shape].timed[start:stop]:
+            if spent >= budget_seconds and len(samples) >= min_samples:
                 break
             started = time.perf_counter()
-            status, body = send(request)
+            status, body = self.send(request)
             elapsed = time.perf_counter() - started
             spent += elapsed
 
-            result.samples_ms.append(elapsed * 1000)
-            result.statuses[status] += 1
+            samples.append(elapsed * 1000)
+            statuses[str(status)] += 1
             problem = request.check(status, body) if request.check else None
             if problem:
-                result.problems[problem] += 1
+                problems[problem] += 1
+        return {"samples_ms": samples, "statuses": dict(statuses), "problems": dict(problems)}
 
-        if shape.follow_up is not None:
-            status, body = send(shape.follow_up)
-            if shape.follow_up.check is not None:
-                result.follow_up_problem = shape.follow_up.check(status, body)
-
-        summary = result.to_dict()
-        progress(
-            f"  {shape.name:<20} median {summary['median_ms']} ms, p95 {summary['p95_ms']} ms, "
-            f"{summary['timed_requests']} timed, statuses {summary['statuses']}, queries {result.queries}"
-            + (f", {summary['problem_count']} wrong responses" if summary["problem_count"] else "")
-            + (f", {result.follow_up_problem}" if result.follow_up_problem else "")
-        )
-        results.append(result)
-    return results
+    def follow_up(self, shape: str) -> dict[str, Any]:
+        """Send the shape's follow-up request, if it has one, and return what is wrong with its response."""
+        request = self.shapes[shape].follow_up
+        if request is None:
+            return {"problem": None}
+        status, body = self.send(request)
+        return {"problem": request.check(status, body) if request.check else None}
 
 
 def load_average() -> list[float]:
@@ -538,7 +561,3 @@ def add_workload_arguments(parser: Any) -> None:
     parser.add_argument("--requests", type=int, required=True, help="timed requests per request shape")
     parser.add_argument("--warmup", type=int, required=True, help="untimed requests per shape, sent first")
     parser.add_argument("--seed", type=int, required=True, help="random seed of the users and requests")
-    parser.add_argument(
-        "--time-budget", type=float, required=True, help="seconds of timed requests after which a shape stops"
-    )
-    parser.add_argument("--output", required=True, help="file to write the JSON results to")

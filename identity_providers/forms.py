@@ -18,7 +18,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from .models import IdentityProvider
-from .services import provider_snapshot
+from .services import provider_scim_groups, provider_snapshot
 
 LIST_SEPARATOR = re.compile(r"[\s,;]+")
 
@@ -160,27 +160,62 @@ class AzureProviderForm(forms.Form):
 
 
 class AccessGroupsForm(forms.Form):
-    """The Azure AD groups whose members may sign in, one group per line."""
+    """The Azure AD groups whose members may sign in.
 
+    Groups that Azure provisioned over SCIM are offered as checkboxes
+    (`scim_groups`, keyed by their object ID); any other group is typed into
+    `groups`, one per line. The saved access groups are the union of both.
+    """
+
+    scim_groups = forms.MultipleChoiceField(
+        label="Groups provisioned by Azure",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Groups that Azure sent over SCIM. Tick those whose members may sign in.",
+    )
     groups = forms.CharField(
-        label="Access groups",
+        label="Other access groups",
         required=False,
         widget=forms.Textarea(
-            attrs={"rows": 6, "placeholder": "1b2c3d4e-0000-4000-8000-000000000001 Sales\n"},
+            attrs={"rows": 5, "placeholder": "1b2c3d4e-0000-4000-8000-000000000001 Sales\n"},
         ),
         help_text="One group per line: its Object ID, then optionally its name. Find both in the Azure portal > "
-        "Microsoft Entra ID > Groups > the group > Overview. Leave empty to let every user of the directory "
-        "sign in.",
+        "Microsoft Entra ID > Groups > the group > Overview. With no group at all, every user of the directory "
+        "can sign in.",
     )
 
-    @staticmethod
-    def initial_from(provider: IdentityProvider) -> dict[str, str]:
-        lines = [f"{group.object_id} {group.display_name}".strip() for group in provider.access_groups.all()]
-        return {"groups": "\n".join(lines)}
+    def __init__(self, *args: Any, provider: IdentityProvider, **kwargs: Any) -> None:
+        self.provider = provider
+        self.scim_group_names = {
+            group.external_id.lower(): group.display_name for group in provider_scim_groups(provider)
+        }
+        if "initial" not in kwargs:
+            kwargs["initial"] = self.initial_from(provider)
+        super().__init__(*args, **kwargs)
+
+        field = self.fields["scim_groups"]
+        field.choices = [
+            (object_id, name)
+            for object_id, name in sorted(self.scim_group_names.items(), key=lambda item: item[1].lower())
+        ]
+        if not field.choices:
+            del self.fields["scim_groups"]
+            self.fields["groups"].label = "Access groups"
+
+    def initial_from(self, provider: IdentityProvider) -> dict[str, Any]:
+        picked, lines = [], []
+        for group in provider.access_groups.all():
+            if group.object_id in self.scim_group_names:
+                picked.append(group.object_id)
+            else:
+                lines.append(f"{group.object_id} {group.display_name}".strip())
+        return {"scim_groups": picked, "groups": "\n".join(lines)}
 
     def group_pairs(self) -> list[tuple[str, str]]:
-        """Return (object ID, display name) pairs, one per non-empty line."""
-        pairs = []
+        """Return (object ID, display name) pairs: the ticked SCIM groups, then one per non-empty line."""
+        pairs = [
+            (object_id, self.scim_group_names[object_id]) for object_id in self.cleaned_data.get("scim_groups", [])
+        ]
         for line in self.cleaned_data["groups"].splitlines():
             line = line.strip()
             if not line:

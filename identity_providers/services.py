@@ -29,7 +29,7 @@ from django.utils.text import slugify
 from audit.models import AuditSource
 from audit.services import diff, record
 from directory import services as directory_services
-from directory.models import DirectoryUser
+from directory.models import DirectoryGroup, DirectoryUser
 from scim.models import ScimToken
 from scim.tokens import IssuedToken, generate_token, revoke_tokens
 from workspaces.models import Workspace
@@ -89,12 +89,21 @@ class DeletionSummary:
 
 @dataclass(frozen=True)
 class AccessGroupChange:
-    """The outcome of `set_access_groups`: the groups now required and the users they apply to."""
+    """The outcome of `set_access_groups`: the groups now required and the users they apply to.
+
+    `allowed_users` and `refused_user_names` count only what p81 knows from
+    SCIM: members of groups that Azure provisioned with the group's object ID
+    as externalId (Azure's default mapping). They are None when no access
+    group is such a group, because p81 then cannot tell who is a member.
+    """
 
     groups: list[AccessGroup]
     added: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     provisioned_users: int = 0
+    allowed_users: int | None = None
+    refused_user_names: list[str] = field(default_factory=list)
+    refused_users: int = 0
 
     @property
     def everyone_allowed(self) -> bool:
@@ -631,8 +640,41 @@ def set_access_groups(provider: IdentityProvider, actor: Actor, groups: Sequence
         groups=list(AccessGroup.objects.filter(provider=provider)),
         added=added,
         removed=removed,
-        provisioned_users=DirectoryUser.objects.filter(workspace_id=provider.workspace_id, source=provider).count(),
+        **access_group_reach(provider, list(wanted)),
     )
+
+
+def provider_scim_groups(provider: IdentityProvider):
+    """Return the provider's SCIM-provisioned groups whose externalId is an Azure object ID (a GUID)."""
+    groups = DirectoryGroup.objects.filter(workspace_id=provider.workspace_id, source=provider).exclude(
+        external_id__isnull=True
+    )
+    return [group for group in groups if GUID_PATTERN.match((group.external_id or "").lower())]
+
+
+def access_group_reach(provider: IdentityProvider, object_ids: Sequence[str]) -> dict[str, Any]:
+    """Return how many users provisioned by `provider` the access groups `object_ids` let in.
+
+    The keys match AccessGroupChange's fields. Membership comes from SCIM
+    groups whose externalId is one of `object_ids`.
+    """
+    users = DirectoryUser.objects.filter(workspace_id=provider.workspace_id, source=provider)
+    provisioned = users.count()
+    reach: dict[str, Any] = {"provisioned_users": provisioned}
+    if not object_ids:
+        reach["allowed_users"] = provisioned
+        return reach
+
+    known = DirectoryGroup.objects.filter(workspace_id=provider.workspace_id, external_id__in=list(object_ids))
+    if not known.exists():
+        return reach
+
+    members = users.filter(group_memberships__group__in=known).values("pk").distinct()
+    refused = users.exclude(pk__in=members)
+    reach["allowed_users"] = members.count()
+    reach["refused_users"] = refused.count()
+    reach["refused_user_names"] = list(refused.order_by("user_name").values_list("user_name", flat=True)[:10])
+    return reach
 
 
 def set_scim_enabled(provider: IdentityProvider, actor: Actor, *, enabled: bool) -> IdentityProvider:

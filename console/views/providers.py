@@ -18,6 +18,8 @@ from identity_providers import links
 from identity_providers.forms import AccessGroupsForm, AzureProviderForm, DeleteProviderForm
 from identity_providers.models import ProviderKind
 from identity_providers.services import (
+    AccessGroupChange,
+    access_group_reach,
     active_scim_token,
     create_azure_provider,
     delete_provider,
@@ -156,10 +158,10 @@ class AccessGroupsView(ProviderView):
     """The lock: which Azure AD groups may sign in through the provider."""
 
     def get(self, request: HttpRequest, public_id: Any) -> HttpResponse:
-        return self.render_page(AccessGroupsForm(initial=AccessGroupsForm.initial_from(self.provider)))
+        return self.render_page(AccessGroupsForm(provider=self.provider))
 
     def post(self, request: HttpRequest, public_id: Any) -> HttpResponse:
-        form = AccessGroupsForm(request.POST)
+        form = AccessGroupsForm(request.POST, provider=self.provider)
         if form.is_valid():
             try:
                 change = set_access_groups(self.provider, self.actor, form.group_pairs())
@@ -171,33 +173,42 @@ class AccessGroupsView(ProviderView):
         return self.render_page(form, status=400)
 
     def render_page(self, form: AccessGroupsForm, status: int = 200) -> HttpResponse:
-        user_count = DirectoryUser.objects.filter(workspace=self.workspace, source=self.provider).count()
+        groups = list(self.provider.access_groups.all())
         return self.render(
             "console/providers/access_groups.html",
             {
                 "form": form,
                 "tab": "access",
-                "groups": list(self.provider.access_groups.all()),
-                "user_count": user_count,
+                "groups": groups,
+                "reach": access_group_reach(self.provider, [group.object_id for group in groups]),
             },
             status=status,
         )
 
 
-def describe_access_change(change) -> str:
+def describe_access_change(change: AccessGroupChange) -> str:
     """Return the message that tells the administrator who the saved access groups affect."""
-    if change.everyone_allowed:
-        who = "Every user of the Azure AD directory can sign in through this provider."
-    else:
-        names = ", ".join(str(group) for group in change.groups[:5])
-        more = f" and {len(change.groups) - 5} more" if len(change.groups) > 5 else ""
-        who = (
-            f"Only members of {len(change.groups)} group(s) ({names}{more}) can sign in; everyone else is refused "
-            f"at sign-in. The {change.provisioned_users} user(s) provisioned by this provider are checked at "
-            "their next sign-in."
-        )
     delta = f" Added {len(change.added)}, removed {len(change.removed)}." if change.added or change.removed else ""
-    return "Access groups saved." + delta + " " + who
+    if change.everyone_allowed:
+        return f"Access groups saved.{delta} Every user of the Azure AD directory can sign in through this provider."
+
+    names = ", ".join(str(group) for group in change.groups[:5])
+    more = f" and {len(change.groups) - 5} more" if len(change.groups) > 5 else ""
+    who = f"Only members of {len(change.groups)} group(s) ({names}{more}) can sign in; everyone else is refused."
+    if change.allowed_users is None:
+        who += (
+            f" p81 has no SCIM membership data for these groups, so the {change.provisioned_users} provisioned "
+            "user(s) are checked at their next sign-in."
+        )
+    else:
+        who += f" Of the {change.provisioned_users} provisioned user(s), {change.allowed_users} can sign in"
+        if change.refused_users:
+            sample = ", ".join(change.refused_user_names)
+            extra = "…" if change.refused_users > len(change.refused_user_names) else ""
+            who += f" and {change.refused_users} can no longer: {sample}{extra}."
+        else:
+            who += "."
+    return f"Access groups saved.{delta} {who}"
 
 
 class TestConnectionView(ProviderView):
