@@ -94,7 +94,7 @@ def create_group(
     group = DirectoryGroup(workspace=workspace, source=source)
     _apply_document(group, document)
     members = _parse_ids(member_ids)
-    _check_members(workspace, members)
+    _check_members(workspace.pk, members)
 
     _save_unique(group, created=True)
     _insert_members(group, members)
@@ -120,12 +120,12 @@ def change_members(group: DirectoryGroup, change: MembershipChange, *, save_vers
 
     if change.replacement is not None:
         members = _parse_ids(change.replacement)
-        _check_members(group.workspace, members)
+        _check_members(group.workspace_id, members)
         DirectoryGroupMember.objects.filter(group=group).exclude(user_id__in=members).delete()
         _insert_members(group, members)
     else:
         added = _parse_ids(change.added)
-        _check_members(group.workspace, added)
+        _check_members(group.workspace_id, added)
         removed = _parse_ids(change.removed, ignore_invalid=True)
         if removed:
             DirectoryGroupMember.objects.filter(group=group, user_id__in=removed).delete()
@@ -186,10 +186,10 @@ def _parse_ids(values: Iterable[str], *, ignore_invalid: bool = False) -> list[u
     return parsed
 
 
-def _check_members(workspace: Workspace, members: list[uuid.UUID]) -> None:
+def _check_members(workspace_id: int, members: list[uuid.UUID]) -> None:
     if not members:
         return
-    found = set(DirectoryUser.objects.filter(workspace=workspace, pk__in=members).values_list("pk", flat=True))
+    found = set(DirectoryUser.objects.filter(workspace_id=workspace_id, pk__in=members).values_list("pk", flat=True))
     missing = [str(member) for member in members if member not in found]
     if missing:
         raise UnknownMembers(missing)

@@ -20,6 +20,7 @@ from directory.models import DirectoryGroup
 from . import discovery
 from .errors import InvalidSyntax, InvalidValue, NotFound, ScimError, Uniqueness
 from .groups import (
+    first_members,
     group_location,
     group_queryset,
     group_to_scim,
@@ -63,7 +64,10 @@ class GroupViewMixin:
         data = project(group_resource(), group_to_scim(group, self.base_url), attributes, excluded)
         keys = member_keys(attributes, excluded)
 
-        if not keys:
+        members = first_members(group, self.base_url, keys) if keys else []
+        if members is not None:
+            if members:
+                data["members"] = members
             return scim_response(data, status, location=group_location(self.base_url, group))
         response = StreamingHttpResponse(
             stream_group(data, iter_members(group, self.base_url, keys)), status=status, content_type=SCIM_CONTENT_TYPE
@@ -82,9 +86,21 @@ class GroupViewMixin:
         if query.count and query.start_index <= total:
             offset = query.start_index - 1
             groups = list(queryset[offset : offset + query.count])
-        return StreamingHttpResponse(
-            stream_group_list(groups, self.base_url, query, total), content_type=SCIM_CONTENT_TYPE
-        )
+        keys = member_keys(query.attributes, query.excluded_attributes)
+        resources = []
+        for group in groups:
+            data = project(
+                group_resource(), group_to_scim(group, self.base_url), query.attributes, query.excluded_attributes
+            )
+            members = first_members(group, self.base_url, keys) if keys else []
+            if members is None:
+                return StreamingHttpResponse(
+                    stream_group_list(groups, self.base_url, query, total), content_type=SCIM_CONTENT_TYPE
+                )
+            if members:
+                data["members"] = members
+            resources.append(data)
+        return scim_response(discovery.list_response(resources, total=total, start_index=query.start_index))
 
 
 def uniqueness_error(error: group_services.DisplayNameTaken) -> Uniqueness:

@@ -1,8 +1,9 @@
 """The SCIM Group resource: representation, member streaming and member PATCH operations.
 
-Members are never loaded all at once. A response that includes members is
-streamed, reading at most MEMBER_CHUNK_SIZE membership rows at a time, and
-a request that excludes members (as Azure's always do) reads none. PATCH
+Members are never loaded all at once. A response that includes the members
+of a group with more than MEMBER_CHUNK_SIZE of them is streamed, reading at
+most MEMBER_CHUNK_SIZE membership rows at a time; smaller groups get a
+plain response. A request that excludes members (as Azure's do) reads none. PATCH
 operations on `members` become one `MembershipChange`, applied in a fixed
 number of statements by `directory.groups`.
 """
@@ -28,6 +29,9 @@ from .schema import GROUP_SCHEMA, group_resource
 from .users import ListQuery, format_datetime
 
 MEMBER_CHUNK_SIZE = 2000
+# Members per piece of a streamed response, so the server writes a few
+# kilobytes at a time rather than one small piece per member.
+STREAM_BATCH_SIZE = 200
 SAMPLE_MEMBER = {"value": "", "$ref": "", "type": ""}
 
 
@@ -73,6 +77,19 @@ def iter_members(group: DirectoryGroup, base_url: str, keys: list[str]) -> Itera
         yield {key: member[key] for key in keys}
 
 
+def first_members(group: DirectoryGroup, base_url: str, keys: list[str]) -> list[dict[str, str]] | None:
+    """Return all members when there are at most MEMBER_CHUNK_SIZE, or None when the response must stream."""
+    user_ids = list(
+        DirectoryGroupMember.objects.filter(group=group)
+        .order_by("id")
+        .values_list("user_id", flat=True)[: MEMBER_CHUNK_SIZE + 1]
+    )
+    if len(user_ids) > MEMBER_CHUNK_SIZE:
+        return None
+    members = [{"value": str(user_id), "$ref": f"{base_url}/Users/{user_id}", "type": "User"} for user_id in user_ids]
+    return [{key: member[key] for key in keys} for member in members]
+
+
 def stream_group(data: dict[str, Any], members: Iterator[dict[str, str]] | None) -> Iterator[str]:
     """Yield the JSON text of one group, with its members array streamed at the end."""
     if members is None:
@@ -81,10 +98,15 @@ def stream_group(data: dict[str, Any], members: Iterator[dict[str, str]] | None)
 
     head = json.dumps(data)
     yield head[:-1] + (', "members": [' if len(data) else '"members": [')
+    batch: list[str] = []
     first = True
     for member in members:
-        yield ("" if first else ", ") + json.dumps(member)
-        first = False
+        batch.append(json.dumps(member))
+        if len(batch) == STREAM_BATCH_SIZE:
+            yield ("" if first else ", ") + ", ".join(batch)
+            batch, first = [], False
+    if batch:
+        yield ("" if first else ", ") + ", ".join(batch)
     yield "]}"
 
 
