@@ -1,9 +1,10 @@
 """SCIM schema definitions (RFC 7643) and attribute lookup.
 
 The published schema documents start from the RFC 7643 copies that ship
-with django-scim2, with two corrections from RFC 7643 that the shipped
-copies miss: `addresses` has a `primary` sub-attribute (section 4.1.2),
-and a Group's `displayName` is required (section 4.2).
+with django-scim2, corrected where they disagree with RFC 7643 or with
+what p81 enforces: `addresses` has a `primary` sub-attribute (section
+4.1.2), and a Group's `displayName` is required (section 4.2) and unique
+in the workspace ("uniqueness": "server").
 
 Attribute names are case-insensitive (RFC 7643 section 2.1), so every
 lookup here lower-cases the name and returns the canonical spelling.
@@ -125,6 +126,7 @@ def _group_schema_document() -> dict:
     for item in document["attributes"]:
         if item["name"] == "displayName":
             item["required"] = True
+            item["uniqueness"] = "server"
     return document
 
 
