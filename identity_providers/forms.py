@@ -58,9 +58,9 @@ class AzureProviderForm(forms.Form):
     tenant_id = forms.CharField(
         label="Tenant ID",
         max_length=64,
-        required=False,
         widget=forms.TextInput(attrs={"placeholder": "00000000-0000-0000-0000-000000000000", "autocomplete": "off"}),
-        help_text="Optional. App registrations > your app > Overview > Directory (tenant) ID.",
+        help_text="App registrations > your app > Overview > Directory (tenant) ID. Sign-in accepts accounts of "
+        "this tenant (and of the allowed tenants below).",
     )
     client_secret = forms.CharField(
         label="Client secret",

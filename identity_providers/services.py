@@ -334,11 +334,7 @@ def _validate(
         cleaned["aliases"] = [alias for alias in provider.aliases if alias != cleaned["domain"]]
 
     clean("client_id", lambda value: normalize_guid(str(value or ""), what="client ID"))
-    if "tenant_id" in values:
-        if str(values["tenant_id"] or "").strip():
-            clean("tenant_id", lambda value: normalize_guid(str(value), what="tenant ID"))
-        else:
-            cleaned["tenant_id"] = ""
+    clean("tenant_id", lambda value: normalize_guid(str(value or ""), what="tenant ID"))
     clean("client_secret", _clean_secret)
     clean("client_secret_expires_on", _clean_expiry)
     clean("allowed_tenant_ids", lambda value: _clean_tenant_ids(value or []))
@@ -353,6 +349,7 @@ def _validate(
         for name, message in (
             ("display_name", "Enter a name for this provider."),
             ("domain", "Enter the Azure AD domain, such as contoso.onmicrosoft.com."),
+            ("tenant_id", "Enter the Directory (tenant) ID of the app registration."),
             ("client_id", "Enter the Application (client) ID of the app registration."),
             ("client_secret", "Enter the client secret Value from Certificates & secrets."),
         ):
@@ -443,7 +440,7 @@ def create_azure_provider(workspace: Workspace, actor: Actor, **values: Any) -> 
     """Create a Microsoft Azure AD provider in `workspace` and audit it as provider.create.
 
     Accepted keyword arguments are those of UPDATABLE_FIELDS. `display_name`,
-    `domain`, `client_id` and `client_secret` are required. SCIM starts off.
+    `domain`, `tenant_id`, `client_id` and `client_secret` are required. SCIM starts off.
     """
     _reject_unknown_fields(values)
     cleaned = _validate(workspace, None, values)
@@ -454,7 +451,7 @@ def create_azure_provider(workspace: Workspace, actor: Actor, **values: Any) -> 
             kind=ProviderKind.AZURE_AD,
             slug=_unique_slug(workspace, cleaned["display_name"]),
             display_name=cleaned["display_name"],
-            tenant_id=cleaned.get("tenant_id", ""),
+            tenant_id=cleaned["tenant_id"],
             client_id=cleaned["client_id"],
             multi_tenant=cleaned.get("multi_tenant", False),
             allowed_tenant_ids=cleaned.get("allowed_tenant_ids", []),

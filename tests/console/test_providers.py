@@ -151,6 +151,7 @@ def test_add_writes_audit_entry_with_secret_masked(admin_client: Client, admin_u
         ("client_id", "not-a-guid", "is not a valid client ID"),
         ("client_id", "", "This field is required."),
         ("tenant_id", "1234", "is not a valid tenant ID"),
+        ("tenant_id", "", "This field is required."),
         ("domain", "not a domain", "is not a valid domain name"),
         ("domain", "user@contoso.com", "Enter only the part after @"),
         ("domain", "contoso", "is not a valid domain name"),
@@ -454,3 +455,14 @@ def test_secret_absent_from_logs(admin_client: Client, provider_form_data, caplo
 
     assert "identity provider created" in caplog.text
     assert CLIENT_SECRET not in caplog.text
+
+
+def test_redirect_url_matches_sign_in_route(settings) -> None:
+    from identity_providers.links import redirect_url, sign_on_url
+    from signin.urls_public import callback_url, login_url
+    from workspaces.models import Workspace
+
+    settings.P81_PUBLIC_URL = "https://p81.example.com"
+
+    assert redirect_url() == callback_url()
+    assert sign_on_url(Workspace(slug="acme")).startswith(login_url() + "?")
