@@ -34,9 +34,9 @@ from .groups import (
 from .patch import apply_patch, read_operations
 from .projection import project, split_parameter
 from .resource import validate_resource
-from .schema import SEARCH_REQUEST_SCHEMA, group_resource, user_resource
+from .schema import group_resource, user_resource
 from .users import build_list_query, user_queryset, user_to_scim
-from .views import SCIM_CONTENT_TYPE, ScimView, list_parameters, scim_response, user_groups
+from .views import SCIM_CONTENT_TYPE, ScimView, list_parameters, read_search_request, scim_response, user_groups
 
 GROUP_PROVISIONING_OFF = (
     "Group provisioning is turned off for this identity provider in p81, so groups cannot be changed. "
@@ -245,17 +245,6 @@ class GroupView(GroupViewMixin, ScimView):
             group = self.get_group(group_id, for_update=True)
             group_services.delete_group(group)
         return HttpResponse(status=204)
-
-
-def read_search_request(view: ScimView, request: HttpRequest) -> dict:
-    """Return a SearchRequest body (RFC 7644 section 3.4.3), or raise InvalidSyntax."""
-    body = view.read_json(request)
-    if not isinstance(body, dict):
-        raise InvalidSyntax("The .search body must be a SearchRequest JSON object.")
-    schemas = body.get("schemas")
-    if schemas is not None and (not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas):
-        raise InvalidSyntax(f'A .search body must have "schemas": ["{SEARCH_REQUEST_SCHEMA}"].')
-    return body
 
 
 class RootSearchView(ScimView):

@@ -192,6 +192,17 @@ def _reject_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
+def read_search_request(view: ScimView, request: HttpRequest) -> dict:
+    """Return a SearchRequest body (RFC 7644 section 3.4.3), or raise InvalidSyntax."""
+    body = view.read_json(request)
+    if not isinstance(body, dict):
+        raise InvalidSyntax("The .search body must be a SearchRequest JSON object.")
+    schemas = body.get("schemas")
+    if schemas is not None and (not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas):
+        raise InvalidSyntax(f'A .search body must have "schemas": ["{SEARCH_REQUEST_SCHEMA}"].')
+    return body
+
+
 def user_groups(
     users: list[DirectoryUser], base_url: str, attributes: list[str], excluded: list[str]
 ) -> dict[Any, list[dict[str, str]]]:
@@ -293,13 +304,7 @@ class UserSearchView(UserListMixin, ScimView):
         return "user.search"
 
     def post(self, request: HttpRequest) -> HttpResponse:
-        body = self.read_json(request)
-        if not isinstance(body, dict):
-            raise InvalidSyntax("The .search body must be a SearchRequest JSON object.")
-        schemas = body.get("schemas")
-        if schemas is not None and (not isinstance(schemas, list) or SEARCH_REQUEST_SCHEMA not in schemas):
-            raise InvalidSyntax(f'A .search body must have "schemas": ["{SEARCH_REQUEST_SCHEMA}"].')
-        return self.list_users(list_parameters(body))
+        return self.list_users(list_parameters(read_search_request(self, request)))
 
 
 class UserView(ScimView):
