@@ -217,3 +217,16 @@ def _insert_members(group: DirectoryGroup, members: list[uuid.UUID]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
+
+
+def provisioned_group_object_ids(user: DirectoryUser) -> set[str]:
+    """Return the Azure object ids (SCIM externalId, lower-cased) of the provisioned groups the user belongs to.
+
+    Azure's default group mapping sends the group's objectId as externalId,
+    which is what access groups store, so this set can be compared with a
+    provider's access groups when the id_token and Graph cannot tell.
+    """
+    external_ids = DirectoryGroup.objects.filter(
+        workspace_id=user.workspace_id, memberships__user=user, external_id__isnull=False
+    ).values_list("external_id", flat=True)
+    return {external_id.lower() for external_id in external_ids}
