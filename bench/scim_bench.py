@@ -6,11 +6,12 @@ Run from the repository root:
 
 p81 is measured in this process through django.test.Client. The peers run
 in subprocesses of this script (`bench/stock_runner.py` and
-`bench/scim2_server_runner.py`), each seeded with the same users and sent
-the same requests. The script prints one table of medians, p95s, SQL query
-counts and peer/p81 ratios, the query plans of p81's lookups, and writes
-every number to bench/results/<UTC timestamp>.json. docs/benchmarks.md
-describes what is measured and how to read it.
+`bench/scim2_server_runner.py`) that take commands over `bench.protocol`.
+All three are seeded with the same users and sent the same requests, in
+alternating turns. The script prints one table of medians, p95s, SQL query
+counts and peer/p81 ratios, the query plans of the userName lookups, and
+writes every number to bench/results/<UTC timestamp>.json.
+docs/benchmarks.md describes what is measured and how to read it.
 """
 
 from __future__ import annotations

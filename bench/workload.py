@@ -6,11 +6,10 @@ index to its own resource id (`ResourceIdOf`) and sends a `ScimRequest`
 through its own client (`Sender`).
 
 Requests come in shapes, one per kind of request that Azure's provisioning
-service sends. For each shape the runner sends `warmup` untimed requests,
-counts the SQL queries of the last of them, then times up to `requests`
-more. A shape stops early, after at least MIN_TIMED_SAMPLES requests, once
-its timed requests have taken `time_budget` seconds, so that a server that
-needs seconds per request still finishes.
+service sends. A `ShapeRunner` sends a shape's untimed warm-up requests
+(counting the SQL of the last one), times slices of its timed requests,
+and sends its follow-up request. `bench/scim_bench.py` decides which
+server runs which slice, and when a shape has used its time budget.
 """
 
 from __future__ import annotations
