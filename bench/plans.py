@@ -34,5 +34,5 @@ def explain_request(send: Sender, request: ScimRequest, table: str, marker: str 
 
 
 def scan_lines(plan: list[str]) -> list[str]:
-    """Return the lines of a plan that say how a table is read (scan or index search)."""
+    """Return the lines of a plan that show how a table is read (scan or index search)."""
     return [line for line in plan if "Scan" in line or "SCAN" in line or "SEARCH" in line]

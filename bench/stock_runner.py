@@ -52,9 +52,9 @@ def configure_django(database_url: str, token: str) -> None:
 def seed(users: int, seed_value: int) -> None:
     """Insert the seed users and the service account with bulk_create.
 
-    django-scim2 serves `scim_id` as the SCIM id and fills it after the
-    first save; here it is written directly as the primary key's text, which
-    is what that save stores.
+    django-scim2 serves `scim_id` as the SCIM id, and its model's save()
+    fills it with the primary key's text after the first insert. Here the
+    same text is written directly.
     """
     from django.core.management.color import no_style
     from django.db import connection

@@ -1,8 +1,9 @@
 """Django settings of the stock django-scim2 0.23 peer in the SCIM benchmark.
 
-The peer is django-scim2 configured as its README describes: its own URLs,
-views and `SCIMUser` adapter over a `django.contrib.auth` user model with
-`AbstractSCIMUserMixin`. `bench/stock_runner.py` sets DATABASE_URL to a
+The peer is django-scim2 set up as its README describes (the app, its URLs
+under the `scim` namespace, SCIM_SERVICE_PROVIDER with NETLOC and
+AUTHENTICATION_SCHEMES), with its own views and `SCIMUser` adapter over a
+`django.contrib.auth` user model with `AbstractSCIMUserMixin`. `bench/stock_runner.py` sets DATABASE_URL to a
 throwaway database and BENCH_SCIM_TOKEN to the token it sends. The database
 options match p81's settings.
 """

@@ -402,7 +402,7 @@ def build_shapes(users: int, requests: int, warmup: int, seed: int, resource_id:
 
 @dataclass
 class ShapeResult:
-    """What one server did with one shape: timings, statuses, wrong responses and SQL.
+    """Timings, statuses, wrong responses and SQL of one shape on one server.
 
     The benchmark fills it from several slices of timed requests, because it
     sends each shape to the servers in turns.

@@ -1,6 +1,6 @@
 """Bearer-token authentication for the stock django-scim2 peer.
 
-django-scim2 leaves authentication to the project: its views answer 401
+django-scim2 leaves authentication to the project: its views return 401
 unless `request.user` is authenticated. This middleware compares the bearer
 token with BENCH_SCIM_TOKEN and loads the service account with one query,
 as p81 spends one query to resolve its token.

@@ -1,10 +1,11 @@
 """The user model of the stock django-scim2 peer.
 
-django-scim2 0.23 reads `scim_id`, `scim_external_id` and `scim_username`
-from the user model, so its README has the project add
-`AbstractSCIMUserMixin` to a `django.contrib.auth` user; this is that model
-and nothing more. `scim_groups` must be defined because the mixin's version
-raises NotImplementedError, and `SCIMUser.to_dict` reads it for every user.
+django-scim2 0.23's `SCIMUser` adapter reads `scim_id`, `scim_external_id`
+and `scim_username` from the user model, and `django_scim.models`
+provides them as `AbstractSCIMUserMixin`. This model adds that mixin to a
+`django.contrib.auth` user and nothing more. `scim_groups` is defined
+because the mixin's version raises NotImplementedError, and
+`SCIMUser.to_dict` reads it for every user.
 """
 
 from __future__ import annotations
