@@ -12,13 +12,13 @@ examples is replaced by the id of a user created with the same page's
 "Create User" request.
 
 Before the documented steps comes the probe that Test Connection and every
-provisioning cycle send when group provisioning is on. The tutorial says
+provisioning cycle send when group provisioning is on. The tutorial states that
 Azure fetches a random group to check the endpoint and the credentials,
 and groups are looked up by `displayName` with members excluded, so the
 probe is that lookup for a random GUID, which must get 200 and an empty
 ListResponse. After the member steps, the membership query checks that
-the user is in the group and then that it is not. The tutorial says that
-query is about the `members` attribute but shows no example, so it takes
+the user is in the group and then that it is not. The tutorial states that
+this query is about the `members` attribute but shows no example, so it takes
 the form of the tutorial's manager check: `id eq` and `members eq`.
 
 The requests go through a real HTTP connection to pytest-django's live
@@ -316,7 +316,7 @@ def test_get_group_by_display_name(azure, fetched_group):
 
     assert response.status_code == 200
     assert response.headers["Content-Type"] == SCIM_CONTENT_TYPE
-    # Microsoft's example shows itemsPerPage 20 for one result; RFC 7644
+    # Microsoft's example shows itemsPerPage 20 for one result, but RFC 7644
     # section 3.4.2 defines it as the number of resources in the page.
     assert response.json() == {
         "schemas": [LIST_RESPONSE_SCHEMA],

@@ -1007,7 +1007,7 @@ def test_filter_external_id_exact(scim, team, external_id, expected_count):
 )
 @pytest.mark.parametrize(("member", "expected_count"), [("alice", 1), ("outsider", 0)])
 def test_filter_id_and_member(scim, create_group, users, make_user, selection, member, expected_count):
-    # Microsoft's tutorial says Azure checks a reference value through the members attribute. Its
+    # Microsoft's tutorial states that Azure checks a reference value through the members attribute. Its
     # manager check filters on id eq and manager eq and requests only id, so the group form is this one.
     group = create_group("Support", (users["alice"],))
     member_id = users["alice"] if member == "alice" else make_user("erin@acme.example.com")["id"]
