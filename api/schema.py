@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+
 from .errors import PROBLEM_CONTENT_TYPE, TITLES
 
 PROBLEM_SCHEMA = {
@@ -47,3 +49,17 @@ def add_problem_responses(result: dict[str, Any], generator: Any, request: Any, 
                 if status_code.startswith(("4", "5")) and "content" not in response:
                     response["content"] = {PROBLEM_CONTENT_TYPE: {"schema": reference}}
     return result
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """Describe API token authentication in the schema as HTTP bearer."""
+
+    target_class = "api.authentication.ApiTokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, Any]:
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "An API token from Settings > API tokens, such as p81api_....",
+        }

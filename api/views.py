@@ -80,7 +80,7 @@ class IdentityProviderViewSet(
     serializer_class = serializers.ProviderSerializer
     lookup_field = "public_id"
     lookup_url_kwarg = "id"
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    lookup_value_regex = "[^/]+"
     queryset = IdentityProvider.objects.none()
 
     def get_queryset(self) -> QuerySet[IdentityProvider]:
@@ -341,7 +341,7 @@ class IdentityProviderViewSet(
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.AuditEntrySerializer
     queryset = AuditEntry.objects.none()
-    lookup_value_regex = "[0-9]+"
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[AuditEntry]:
         entries = AuditEntry.objects.filter(workspace=self.request.workspace)
@@ -355,6 +355,13 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
         if params.get("target"):
             entries = entries.filter(target_label__icontains=params["target"])
         return entries
+
+    def get_object(self) -> AuditEntry:
+        entry_id = self.kwargs["pk"]
+        entry = self.get_queryset().filter(pk=int(entry_id)).first() if entry_id.isdigit() else None
+        if entry is None:
+            raise NotFound("No audit entry with this ID in your workspace.")
+        return entry
 
 
 @extend_schema_view(
@@ -371,7 +378,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
 class DirectoryUserViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.DirectoryUserSerializer
     queryset = DirectoryUser.objects.none()
-    lookup_value_regex = "[0-9a-fA-F-]{32,36}"
+    lookup_value_regex = "[^/]+"
 
     def get_queryset(self) -> QuerySet[DirectoryUser]:
         users = (
