@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 
 
 class P81Config(AppConfig):
@@ -7,3 +8,6 @@ class P81Config(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the system checks)
+        from .sqlite import register_unicode_lower
+
+        connection_created.connect(register_unicode_lower, dispatch_uid="p81.sqlite.unicode_lower")

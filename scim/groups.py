@@ -227,7 +227,7 @@ def _fold_path(change: MembershipChange, op: str, path: str, value: Any) -> None
     target = resolve_path(group_resource(), path)
 
     if target.value_filter is None and target.sub_attribute is None:
-        if op == "remove" and value in (None, [], {}):
+        if op == "remove" and value is None:
             change.replace([])
         else:
             _fold(change, op, member_values(value))

@@ -355,7 +355,7 @@ def _remove_multi_valued(container: dict, target: Target, value: Any) -> None:
         return
 
     if target.value_filter is None and target.sub_attribute is None:
-        if value in (None, [], {}):
+        if value is None:
             container.pop(attribute.name, None)
             return
         # Azure removes listed values only: {"op": "Remove", "path": "members", "value": [{"value": "id"}]}.
