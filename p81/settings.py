@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -63,6 +64,7 @@ INSTALLED_APPS = [
     "directory",
     "scim",
     "audit",
+    "notifications",
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -97,6 +99,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "notifications.context_processors.secret_expiry",
             ],
         },
     },
@@ -200,7 +203,42 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+# Daily jobs, in UTC. The tasks are in identity_providers/tasks.py and scim/tasks.py.
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    "provisioning-log-retention": {
+        "task": "scim.tasks.delete_old_provisioning_log_entries",
+        "schedule": crontab(hour=3, minute=15),
+    },
+    "connection-health": {
+        "task": "identity_providers.tasks.check_all_connections",
+        "schedule": crontab(hour=5, minute=0),
+    },
+    "access-group-names": {
+        "task": "identity_providers.tasks.refresh_all_access_group_names",
+        "schedule": crontab(hour=5, minute=30),
+    },
+    "secret-expiry-reminders": {
+        "task": "identity_providers.tasks.check_all_secret_expiry",
+        "schedule": crontab(hour=6, minute=0),
+    },
+}
+# Provisioning log entries older than this many days are deleted daily. 0 keeps them all.
+P81_PROVISIONING_LOG_RETENTION_DAYS = int(os.environ.get("P81_PROVISIONING_LOG_RETENTION_DAYS", "30"))
+
+# Email, for secret-expiry reminders. The console backend writes emails to
+# stderr, so development needs no mail server.
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+# Seconds the SMTP backend waits for the mail server.
+EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "10"))
+# Folder of the file-based backend (django.core.mail.backends.filebased.EmailBackend).
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(BASE_DIR / "sent-emails"))
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "p81 <noreply@localhost>")
 
 # SCIM service limits, announced in ServiceProviderConfig.
 SCIM_MAX_RESULTS = int(os.environ.get("SCIM_MAX_RESULTS", "200"))
