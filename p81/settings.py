@@ -112,6 +112,18 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Azure sends provisioning requests in parallel. Writers take the lock
+    # when their transaction begins and wait up to 20 s for it, and WAL lets
+    # readers go on meanwhile, so parallel writes queue instead of failing
+    # with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Administrators sign in at /accounts/login/ with their username or email

@@ -90,6 +90,10 @@ class MethodNotAllowed(ScimError):
     status = 405
 
 
+class LengthRequired(ScimError):
+    status = 411
+
+
 class PayloadTooLarge(ScimError):
     status = 413
 

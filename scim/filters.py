@@ -16,6 +16,7 @@ key lookups, which no index serves, but which still run in the database.
 
 from __future__ import annotations
 
+import datetime
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,6 +60,9 @@ from .errors import InvalidFilter
 from .schema import Attribute, ResourceSchema
 
 MAX_FILTER_LENGTH = 4096
+# Each comparison becomes a SQL condition, some an EXISTS subquery, so the
+# number is capped to keep one request's cost bounded.
+MAX_FILTER_COMPARISONS = 50
 
 
 def parse_filter(text: str) -> FilterNode:
@@ -66,10 +70,28 @@ def parse_filter(text: str) -> FilterNode:
     if len(text) > MAX_FILTER_LENGTH:
         raise InvalidFilter(f"The filter is longer than {MAX_FILTER_LENGTH} characters.")
     try:
-        return ScimFilter(text).ast
+        node = ScimFilter(text).ast
     except (ModelsError, ValueError) as error:
         detail = getattr(error, "detail", None) or str(error)
         raise InvalidFilter(f"The filter {text!r} is not valid: {detail}.") from error
+
+    comparisons = _count_comparisons(node)
+    if comparisons > MAX_FILTER_COMPARISONS:
+        raise InvalidFilter(
+            f"The filter has {comparisons} comparisons; the maximum is {MAX_FILTER_COMPARISONS}. "
+            "Split it into several requests."
+        )
+    return node
+
+
+def _count_comparisons(node: FilterNode) -> int:
+    if isinstance(node, LogicalExpr):
+        return sum(_count_comparisons(term) for term in node.terms)
+    if isinstance(node, Not):
+        return _count_comparisons(node.expr)
+    if isinstance(node, ValuePath):
+        return _count_comparisons(node.val_filter)
+    return 1
 
 
 # Columns of DirectoryUser that hold a filterable attribute: (attribute,
@@ -364,9 +386,12 @@ def _compare_bool(column: str, node: Comparison) -> Q:
 
 
 def _compare_datetime(column: str, node: Comparison) -> Q:
-    moment = parse_datetime(node.value) if isinstance(node.value, str) else None
+    moment = _parse_moment(node.value)
     if moment is None:
-        raise InvalidFilter(f"{node.attr_path} is a dateTime; compare it with a quoted xsd:dateTime value.")
+        raise InvalidFilter(
+            f"{node.attr_path} is a dateTime; compare it with a quoted xsd:dateTime value "
+            "between years 1 and 9999, such as 2026-01-31T12:00:00Z."
+        )
     if node.op in (CompareOperator.co, CompareOperator.sw, CompareOperator.ew):
         raise InvalidFilter(f"{node.attr_path} is a dateTime; use eq, ne, gt, ge, lt or le.")
     if node.op == CompareOperator.ne:
@@ -379,6 +404,21 @@ def _compare_datetime(column: str, node: Comparison) -> Q:
         CompareOperator.le: "lte",
     }[node.op]
     return Q(**{f"{column}__{lookup}": moment})
+
+
+def _parse_moment(value: Any) -> datetime.datetime | None:
+    """Return an aware UTC datetime, or None for text that is not a dateTime the database can store."""
+    if not isinstance(value, str):
+        return None
+    try:
+        moment = parse_datetime(value)
+        if moment is None:
+            return None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(datetime.UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 STRING_LOOKUPS: dict[CompareOperator, Callable] = {

@@ -122,10 +122,10 @@ def unknown_members_error(error: group_services.UnknownMembers) -> InvalidValue:
 class GroupsView(GroupViewMixin, ScimView):
     """GET /Groups (list and filter) and POST /Groups (create)."""
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "head", "post"]
 
     def operation_name(self, request: HttpRequest) -> str:
-        return "group.list" if request.method == "GET" else "group.create"
+        return "group.list" if request.method in ("GET", "HEAD") else "group.create"
 
     def get(self, request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
         return self.list_groups(list_parameters(request.GET))
@@ -168,10 +168,10 @@ class GroupSearchView(GroupViewMixin, ScimView):
 class GroupView(GroupViewMixin, ScimView):
     """GET, PUT, PATCH and DELETE on /Groups/{id}."""
 
-    http_method_names = ["get", "put", "patch", "delete"]
+    http_method_names = ["get", "head", "put", "patch", "delete"]
 
     def operation_name(self, request: HttpRequest) -> str:
-        names = {"GET": "group.get", "PUT": "group.replace", "PATCH": "group.update", "DELETE": "group.delete"}
+        names = {"GET": "group.get", "HEAD": "group.get", "PUT": "group.replace", "PATCH": "group.update", "DELETE": "group.delete"}
         return names.get(request.method, "group.other")
 
     def get_group(self, group_id: str, *, for_update: bool = False) -> DirectoryGroup:

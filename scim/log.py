@@ -53,7 +53,7 @@ def write_log_entry(token: ScimToken, request: HttpRequest, record: RequestRecor
             scim_type=record.scim_type[:32],
             error_detail=record.error_detail,
         )
-    except DatabaseError:
+    except (DatabaseError, ValueError):
         logger.exception(
             "provisioning log write failed workspace=%s provider=%s operation=%s",
             token.workspace_id,

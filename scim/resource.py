@@ -17,6 +17,7 @@ from django.utils.dateparse import parse_datetime
 from . import azure
 from .errors import InvalidSyntax, InvalidValue
 from .schema import ENTERPRISE_USER_SCHEMA, Attribute, ResourceSchema, Schema
+from .text import check_identifier
 
 IGNORED_TOP_LEVEL = {"id", "meta", "schemas"}
 
@@ -50,7 +51,38 @@ def validate_resource(resource: ResourceSchema, body: Any) -> ValidatedResource:
     for extension in resource.extensions:
         if extension.id in result.document:
             _check_required(extension, result.document[extension.id], prefix=extension.id + ":")
+    _check_column_limits(resource, result.document)
     return result
+
+
+# Attributes copied into database columns, with the column's length. The
+# names among them that identify a resource must also be non-blank and free
+# of control characters.
+COLUMN_LIMITS: dict[str, dict[tuple[str, ...], int]] = {
+    "User": {
+        ("userName",): 256,
+        ("externalId",): 256,
+        ("displayName",): 256,
+        ("name", "givenName"): 256,
+        ("name", "familyName"): 256,
+    },
+    "Group": {("displayName",): 256, ("externalId",): 256},
+}
+IDENTIFIERS = {("userName",), ("displayName",)}
+
+
+def _check_column_limits(resource: ResourceSchema, document: dict[str, Any]) -> None:
+    for path, max_length in COLUMN_LIMITS.get(resource.name, {}).items():
+        value: Any = document
+        for name in path:
+            value = value.get(name) if isinstance(value, dict) else None
+        if not isinstance(value, str):
+            continue
+        label = ".".join(path)
+        if path in IDENTIFIERS and (resource.name == "Group" or path == ("userName",)):
+            check_identifier(label, value, max_length)
+        elif len(value) > max_length:
+            raise InvalidValue(f'"{label}" is {len(value)} characters long; the maximum is {max_length}.')
 
 
 def _assign(resource: ResourceSchema, result: ValidatedResource, key: str, value: Any) -> None:

@@ -5,6 +5,7 @@ the base URL and the endpoint.
 """
 
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 
 from . import group_views, views
 
@@ -29,4 +30,5 @@ urlpatterns = [
     re_path(WORKSPACE + r"/Schemas/?$", views.SchemasView.as_view(), name="schemas"),
     re_path(WORKSPACE + r"/Schemas/(?P<schema_id>[^/]+)/?$", views.SchemasView.as_view(), name="schema"),
     re_path(WORKSPACE + r"(?:/.*)?$", views.UnknownEndpointView.as_view(), name="unknown"),
+    re_path(r"^.*$", csrf_exempt(views.not_found), name="not-found"),
 ]

@@ -9,6 +9,7 @@ attribute of the published schema round-trips.
 from __future__ import annotations
 
 import datetime
+import uuid
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,7 +21,8 @@ from workspaces.models import Workspace
 
 from .errors import InvalidFilter, InvalidValue
 from .filters import USER_COLUMNS, user_filter_q
-from .schema import USER_SCHEMA, user_resource
+from .schema import ENTERPRISE_USER_SCHEMA, USER_SCHEMA, user_resource
+from .text import check_string
 
 
 def format_datetime(moment: datetime.datetime) -> str:
@@ -103,6 +105,8 @@ def build_list_query(
     """
     if filter_text is not None and not isinstance(filter_text, str):
         raise InvalidFilter('"filter" must be a string.')
+    if isinstance(filter_text, str):
+        check_string(filter_text)
     if sort_by is not None and not isinstance(sort_by, str):
         raise InvalidValue('"sortBy" must be an attribute name.')
     order = (sort_order or "ascending") if isinstance(sort_order, str) or sort_order is None else None
@@ -149,3 +153,29 @@ def _ordering(query: ListQuery) -> list:
     expression = F(column[0])
     primary = expression.desc(nulls_last=True) if query.descending else expression.asc(nulls_last=True)
     return [primary, "id"]
+
+
+def check_manager(workspace: Workspace, document: dict[str, Any], user: DirectoryUser | None) -> None:
+    """Raise InvalidValue unless the enterprise manager, when set, is another user of the workspace.
+
+    Runs a query only when the manager differs from the one stored for `user`.
+    """
+    manager = (document.get(ENTERPRISE_USER_SCHEMA) or {}).get("manager") or {}
+    manager_id = manager.get("value")
+    if not manager_id:
+        return
+    stored = ((user.document.get(ENTERPRISE_USER_SCHEMA) or {}).get("manager") or {}).get("value") if user else None
+    if manager_id == stored:
+        return
+
+    if user is not None and manager_id == str(user.pk):
+        raise InvalidValue("A user cannot be their own manager.")
+    try:
+        key = uuid.UUID(manager_id)
+    except ValueError:
+        key = None
+    if key is None or not DirectoryUser.objects.filter(workspace=workspace, pk=key).exists():
+        raise InvalidValue(
+            f"The manager {manager_id!r} is not a user of this workspace. Provision the manager first, "
+            "then send the manager's SCIM id."
+        )

@@ -35,6 +35,7 @@ from directory.models import DirectoryUser
 from . import discovery
 from .errors import (
     InvalidSyntax,
+    LengthRequired,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
@@ -45,18 +46,64 @@ from .errors import (
 )
 from .groups import groups_by_user
 from .log import RequestRecord, write_log_entry
+from .models import ScimToken
 from .patch import apply_patch, read_operations
 from .projection import project, split_parameter
 from .resource import validate_resource
 from .schema import SEARCH_REQUEST_SCHEMA, user_resource
-from .tokens import authenticate_token, touch_token
-from .users import build_list_query, user_location, user_queryset, user_to_scim
+from .text import check_text
+from .tokens import authenticate_token, hash_token, touch_token
+from .users import build_list_query, check_manager, user_location, user_queryset, user_to_scim
 
 logger = logging.getLogger(__name__)
 
 SCIM_CONTENT_TYPE = "application/scim+json"
 JSON_MEDIA_TYPES = {"application/scim+json", "application/json"}
 WWW_AUTHENTICATE = 'Bearer realm="p81 SCIM"'
+
+
+# Bodies of rejected requests are read and dropped up to this size, so the
+# connection can carry the next request; a larger body is left unread.
+DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
+
+
+def finish(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """Apply what every SCIM response needs: no body on HEAD and 204, and the request body consumed."""
+    if response.status_code == 204 or request.method == "HEAD":
+        if not response.streaming:
+            response.content = b""
+        if response.status_code == 204 and "Content-Type" in response:
+            del response["Content-Type"]
+    drain_body(request)
+    return response
+
+
+def drain_body(request: HttpRequest) -> None:
+    """Read and drop an unread request body, so that a keep-alive connection stays usable."""
+    if getattr(request, "_read_started", False) or hasattr(request, "_body"):
+        return
+    declared = request.headers.get("Content-Length", "")
+    if not declared.isdigit() or not 0 < int(declared) <= DRAIN_LIMIT_BYTES:
+        return
+    try:
+        while request.read(65536):
+            pass
+    except OSError:
+        logger.info("scim request body could not be drained path=%s", request.path)
+
+
+def describe_rejected_token(value: str, workspace_slug: str) -> str:
+    """Return why a bearer token was rejected, for the server log (never the token itself)."""
+    token = ScimToken.objects.select_related("provider", "workspace").filter(digest=hash_token(value)).first()
+    if token is None:
+        return "unknown token"
+    if token.revoked_at is not None:
+        return f"revoked token={token.pk}"
+    if token.workspace.slug != workspace_slug:
+        return f"token of another workspace token={token.pk} workspace={token.workspace_id}"
+    if not token.provider.enabled:
+        return f"provider disabled provider={token.provider_id}"
+    return f"SCIM turned off provider={token.provider_id}"
 
 
 def scim_response(data: Any, status: int = 200, *, location: str | None = None) -> HttpResponse:
@@ -86,11 +133,11 @@ class ScimView(View):
         try:
             self.authenticate(request, kwargs.pop("workspace_slug"))
         except ScimError as error:
-            logger.info("scim request rejected status=%s path=%s", error.status, request.path)
-            return error_response(error)
+            return finish(request, error_response(error))
         except Exception:
             logger.exception("scim authentication failed path=%s", request.path)
-            return error_response(ScimError("The request could not be authenticated; try again later.", status=500))
+            error = ScimError("The request could not be authenticated; try again later.", status=500)
+            return finish(request, error_response(error))
 
         try:
             response = self.handle(request, *args, **kwargs)
@@ -111,7 +158,7 @@ class ScimView(View):
         self.record.status = response.status_code
         self.record.duration_ms = int((time.monotonic() - started) * 1000)
         write_log_entry(self.token, request, self.record)
-        return response
+        return finish(request, response)
 
     def handle(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         handler = (
@@ -142,6 +189,11 @@ class ScimView(View):
 
         token = authenticate_token(value.strip())
         if token is None or token.workspace.slug != workspace_slug:
+            logger.info(
+                "scim token rejected workspace_slug=%s reason=%s",
+                workspace_slug,
+                describe_rejected_token(value.strip(), workspace_slug),
+            )
             raise Unauthorized(
                 "The bearer token is not valid for this SCIM URL: it is unknown, revoked, belongs to another "
                 "workspace, or SCIM is turned off for its provider. Generate a new token in p81 and paste it "
@@ -159,6 +211,8 @@ class ScimView(View):
     def read_json(self, request: HttpRequest) -> Any:
         """Return the JSON request body, or raise the SCIM error that explains what is wrong with it."""
         limit = settings.SCIM_MAX_BODY_BYTES
+        if request.headers.get("Transfer-Encoding") and not request.headers.get("Content-Length"):
+            raise LengthRequired("Send the request body with a Content-Length header; chunked bodies are not read.")
         declared = request.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
@@ -177,15 +231,20 @@ class ScimView(View):
             raise PayloadTooLarge(f"The request body is larger than {limit} bytes.")
 
         try:
-            return json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
+            data = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant)
         except UnicodeDecodeError:
             raise InvalidSyntax("The request body is not UTF-8 text.") from None
         except json.JSONDecodeError as error:
             raise InvalidSyntax(
                 f"The request body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
             ) from None
-        except (RecursionError, ValueError) as error:
+        except RecursionError:
+            raise InvalidSyntax("The request body nests JSON arrays or objects too deeply.") from None
+        except ValueError as error:
             raise InvalidSyntax(f"The request body is not valid JSON: {error}.") from None
+
+        check_text(data)
+        return data
 
 
 def _reject_constant(name: str) -> Any:
@@ -256,11 +315,11 @@ class UserListMixin:
 class UsersView(UserListMixin, ScimView):
     """GET /Users (list and filter) and POST /Users (create)."""
 
-    http_method_names = ["get", "post"]
+    http_method_names = ["get", "head", "post"]
     operation = "user"
 
     def operation_name(self, request: HttpRequest) -> str:
-        return "user.list" if request.method == "GET" else "user.create"
+        return "user.list" if request.method in ("GET", "HEAD") else "user.create"
 
     def get(self, request: HttpRequest) -> HttpResponse:
         return self.list_users(list_parameters(request.GET))
@@ -269,6 +328,7 @@ class UsersView(UserListMixin, ScimView):
         body = self.read_json(request)
         validated = validate_resource(user_resource(), body)
         self.record.user_name = validated.document.get("userName", "")
+        check_manager(self.workspace, validated.document, None)
 
         try:
             with transaction.atomic():
@@ -310,11 +370,11 @@ class UserSearchView(UserListMixin, ScimView):
 class UserView(ScimView):
     """GET, PUT, PATCH and DELETE on /Users/{id}."""
 
-    http_method_names = ["get", "put", "patch", "delete"]
+    http_method_names = ["get", "head", "put", "patch", "delete"]
     operation = "user"
 
     def operation_name(self, request: HttpRequest) -> str:
-        names = {"GET": "user.get", "PUT": "user.replace", "PATCH": "user.update", "DELETE": "user.delete"}
+        names = {"GET": "user.get", "HEAD": "user.get", "PUT": "user.replace", "PATCH": "user.update", "DELETE": "user.delete"}
         return names.get(request.method, "user.other")
 
     def get_user(self, user_id: str, *, for_update: bool = False) -> DirectoryUser:
@@ -364,6 +424,7 @@ class UserView(ScimView):
         return self.respond(request, user)
 
     def save(self, user: DirectoryUser, document: dict, password: str | None) -> None:
+        check_manager(self.workspace, document, user)
         try:
             services.update_user(user, document, password=password)
         except services.UserNameTaken as error:
@@ -381,7 +442,7 @@ class UserView(ScimView):
 
 
 class ServiceProviderConfigView(ScimView):
-    http_method_names = ["get"]
+    http_method_names = ["get", "head"]
     operation = "config"
 
     def get(self, request: HttpRequest) -> HttpResponse:
@@ -389,7 +450,7 @@ class ServiceProviderConfigView(ScimView):
 
 
 class ResourceTypesView(ScimView):
-    http_method_names = ["get"]
+    http_method_names = ["get", "head"]
     operation = "resourcetypes"
 
     def get(self, request: HttpRequest, type_id: str | None = None) -> HttpResponse:
@@ -403,7 +464,7 @@ class ResourceTypesView(ScimView):
 
 
 class SchemasView(ScimView):
-    http_method_names = ["get"]
+    http_method_names = ["get", "head"]
     operation = "schemas"
 
     def get(self, request: HttpRequest, schema_id: str | None = None) -> HttpResponse:
@@ -427,3 +488,12 @@ class UnknownEndpointView(ScimView):
             f"No SCIM endpoint at {request.path}. This service serves /Users, /Groups, /ServiceProviderConfig, "
             "/ResourceTypes and /Schemas."
         )
+
+
+def not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    """Return a SCIM 404 for paths under /scim/v2/ that name no workspace endpoint."""
+    error = NotFound(
+        f"No SCIM endpoint at {request.path}. The SCIM base URL is /scim/v2/<workspace-slug>, as shown in "
+        "p81's provider settings."
+    )
+    return finish(request, error_response(error))
