@@ -1,11 +1,11 @@
 """The social-auth backend that signs users in through the Azure AD provider of their workspace.
 
 One backend (`azuread-v2-tenant-oauth2`) and one callback URL serve every
-provider. The provider is chosen by the login view from the user's email
-domain and bound to the backend in memory; `get_or_create_state` stores its
-id and the nonce in social-auth's server-side session transaction for the
-`state` value. The callback finds the provider again only through that
-transaction, never through request parameters.
+provider. The login view chooses the provider from the user's email domain
+and binds it to the backend in memory. `get_or_create_state` then stores the
+provider id and the nonce in social-auth's server-side session transaction
+for the `state` value. The callback finds the provider again only through
+that transaction, never through request parameters.
 
 On top of social-core's `AzureADV2TenantOAuth2` (signature against the
 tenant's JWKS, refetched once on an unknown `kid`; audience; issuer for the
@@ -190,12 +190,18 @@ class AzureADSignInBackend(AzureADV2TenantOAuth2):
             error.context["aadsts"] = refusals.aadsts_code(data)
         return error
 
+    def validate_key_issuer(self, key: dict[str, Any], claims: dict[str, Any]) -> None:
+        # The tenant check runs first so that a token of another tenant is
+        # refused as TENANT_NOT_ALLOWED, not as a key issuer mismatch.
+        self.validate_configured_tenant(claims)
+        super().validate_key_issuer(key, claims)
+
     def validate_configured_tenant(self, claims: dict[str, Any]) -> None:
         """Refuse a token whose `tid` is not an allowed tenant.
 
-        social-core calls this with the claims before checking the signature.
-        That is safe here because the id_token arrives from the token endpoint
-        over TLS, and a refusal is the only outcome it can cause.
+        social-core passes the claims before the signature is checked. That is
+        safe here because the id_token arrives from the token endpoint over
+        TLS, and a refusal is the only outcome this check can cause.
         """
         tenant_id = claims.get("tid")
         if not isinstance(tenant_id, str) or not tenant_id:

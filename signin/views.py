@@ -61,7 +61,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
     if not provider.enabled:
         return refusals.render_refusal(request, refusals.PROVIDER_DISABLED, provider=provider, user_label=email)
 
-    # A new sign-in replaces whoever is signed in in this browser.
+    # A new sign-in replaces the user signed in to this browser session.
     if request.user.is_authenticated:
         logout(request)
 
