@@ -251,8 +251,8 @@ def refresh_access_group_names(self, provider_id: int) -> dict[str, Any]:
 
     Needs an application permission that can read groups (GroupMember.Read.All,
     Group.Read.All or Directory.Read.All). Without one, Graph returns 403 and
-    the names stay as they are. A group that Graph no longer knows keeps its
-    name. Changed names are audited as provider.access_group_names.
+    the names stay as they are. A group that Graph returns 404 for (deleted
+    in Azure) keeps its name. Changed names are audited as provider.access_group_names.
     """
     provider = _enabled_provider(provider_id)
     if provider is None:

@@ -312,10 +312,10 @@ def test_send_failure_releases_claim(
 ) -> None:
     from django.core.mail.backends.locmem import EmailBackend
 
-    def refuse(self: EmailBackend, messages: list) -> int:
+    def reject_send(self: EmailBackend, messages: list) -> int:
         raise ConnectionRefusedError("mail server refused the connection")
 
-    monkeypatch.setattr(EmailBackend, "send_messages", refuse)
+    monkeypatch.setattr(EmailBackend, "send_messages", reject_send)
 
     # With CELERY_TASK_EAGER_PROPAGATES, apply() raises the retry that a worker would schedule.
     with pytest.raises(Retry, match="ConnectionRefusedError"):
