@@ -26,7 +26,7 @@ PROBLEM_SCHEMA = {
     "required": ["type", "title", "status", "detail", "code", "errors"],
 }
 
-# Statuses that any operation may answer with.
+# Statuses that any operation may return.
 COMMON_ERROR_STATUSES = (400, 401, 403, 404, 405, 406, 415)
 
 

@@ -145,6 +145,18 @@ class AccessGroupsResultSerializer(serializers.Serializer):
     groups = AccessGroupSerializer(many=True)
     everyone_allowed = serializers.BooleanField(help_text="True when no group is set and every user may sign in.")
     provisioned_users = serializers.IntegerField(help_text="Users of the workspace provisioned by this provider.")
+    allowed_users = serializers.IntegerField(
+        allow_null=True,
+        help_text="Provisioned users whom the groups let in, from SCIM group memberships; null when no access "
+        "group was provisioned over SCIM, so membership is unknown.",
+    )
+    refused_users = serializers.IntegerField(help_text="Provisioned users whom the groups lock out.")
+    refused_user_names = serializers.ListField(
+        child=serializers.CharField(), help_text="userNames of up to 10 locked-out users."
+    )
+    scim_groups = AccessGroupSerializer(
+        many=True, help_text="Groups that Azure provisioned over SCIM, offered as access groups."
+    )
 
 
 class ProviderDeletionSerializer(serializers.Serializer):

@@ -1,8 +1,8 @@
 """Creating, revoking and checking API tokens.
 
-A token is 256 bits from `secrets`, shown once; the database keeps its
-SHA-256 digest, as for SCIM tokens (see `scim.tokens` for why a plain hash
-is enough for a long random value).
+A token is 256 bits from `secrets` and is shown once. The database keeps
+its SHA-256 digest, as for SCIM tokens, because a plain hash is enough for
+a long random value (`scim.tokens` explains why).
 """
 
 from __future__ import annotations

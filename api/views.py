@@ -1,7 +1,7 @@
 """REST API views under /api/v1/.
 
 Each view unpacks the request, calls the same service function as the web
-UI and shapes the answer. Every query starts from `request.workspace`, set
+UI and shapes the response. Every query starts from `request.workspace`, set
 by `IsWorkspaceAdministrator`, so a provider, user or log row of another
 workspace answers 404 exactly like one that does not exist.
 """
@@ -23,12 +23,14 @@ from rest_framework.response import Response
 from audit.models import AuditEntry, AuditSource
 from console.views.providers import connection_checker
 from directory.models import DirectoryUser
-from identity_providers.models import IdentityProvider
+from identity_providers.models import AccessGroup, IdentityProvider
 from identity_providers.services import (
     Actor,
+    access_group_reach,
     active_scim_token,
     create_azure_provider,
     delete_provider,
+    provider_scim_groups,
     providers_of,
     record_connection_check,
     set_access_groups,
@@ -185,15 +187,22 @@ class IdentityProviderViewSet(
             data = serializers.AccessGroupsSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             pairs = [(group["object_id"], group.get("display_name", "")) for group in data.validated_data["groups"]]
-            change = set_access_groups(provider, api_actor(request), pairs)
-            groups, provisioned = change.groups, change.provisioned_users
-        else:
-            groups = list(provider.access_groups.all())
-            provisioned = DirectoryUser.objects.filter(workspace=request.workspace, source=provider).count()
+            set_access_groups(provider, api_actor(request), pairs)
+
+        groups = list(AccessGroup.objects.filter(provider=provider))
+        reach = access_group_reach(provider, [group.object_id for group in groups])
+        scim_groups = [
+            {"object_id": group.external_id.lower(), "display_name": group.display_name}
+            for group in provider_scim_groups(provider)
+        ]
         body = {
             "groups": serializers.AccessGroupSerializer(groups, many=True).data,
             "everyone_allowed": not groups,
-            "provisioned_users": provisioned,
+            "provisioned_users": reach["provisioned_users"],
+            "allowed_users": reach.get("allowed_users"),
+            "refused_users": reach.get("refused_users", 0),
+            "refused_user_names": reach.get("refused_user_names", []),
+            "scim_groups": scim_groups,
         }
         return Response(body)
 

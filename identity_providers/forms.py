@@ -163,7 +163,7 @@ class AccessGroupsForm(forms.Form):
     """The Azure AD groups whose members may sign in.
 
     Groups that Azure provisioned over SCIM are offered as checkboxes
-    (`scim_groups`, keyed by their object ID); any other group is typed into
+    (`scim_groups`, keyed by their object ID). Any other group is typed into
     `groups`, one per line. The saved access groups are the union of both.
     """
 

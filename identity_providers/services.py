@@ -9,7 +9,8 @@ Invalid input raises `django.core.exceptions.ValidationError` built from a
 dict of {field name: [messages]}. Field names are those of the functions'
 keyword arguments, so a form or serializer can show each message next to
 its field. A function never puts a client secret or a SCIM token into an
-exception, an audit entry or a log line.
+exception, an audit entry or a log line, and the functions that receive a
+secret mark it with `sensitive_variables`, so Django's error reports hide it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from audit.models import AuditSource
 from audit.services import diff, record
@@ -70,7 +72,7 @@ UPDATABLE_FIELDS = frozenset(
 
 @dataclass(frozen=True)
 class Actor:
-    """Who makes a change and through which interface, as the audit log records it."""
+    """The user behind a change and the interface used, as the audit log records them."""
 
     user: Any
     source: str = AuditSource.UI
@@ -78,7 +80,7 @@ class Actor:
 
 @dataclass(frozen=True)
 class DeletionSummary:
-    """What `delete_provider` removed or kept."""
+    """Counts and names of what `delete_provider` removed or kept."""
 
     display_name: str
     revoked_tokens: int
@@ -91,10 +93,11 @@ class DeletionSummary:
 class AccessGroupChange:
     """The outcome of `set_access_groups`: the groups now required and the users they apply to.
 
-    `allowed_users` and `refused_user_names` count only what p81 knows from
-    SCIM: members of groups that Azure provisioned with the group's object ID
-    as externalId (Azure's default mapping). They are None when no access
-    group is such a group, because p81 then cannot tell who is a member.
+    `allowed_users`, `refused_users` and `refused_user_names` count only
+    memberships stored from SCIM: members of groups that Azure provisioned
+    with the group's object ID as externalId (Azure's default mapping).
+    `allowed_users` is None when no access group is such a group, because
+    p81 then cannot tell who is a member.
     """
 
     groups: list[AccessGroup]
@@ -255,6 +258,7 @@ def _clean_tenant_ids(values: Iterable[str]) -> list[str]:
     return tenant_ids
 
 
+@sensitive_variables("value", "secret")
 def _clean_secret(value: Any) -> str:
     secret = str(value or "").strip()
     if len(secret) > MAX_SECRET_LENGTH:
@@ -300,6 +304,7 @@ def _check_domains_free(
     return messages
 
 
+@sensitive_variables("values", "cleaned")
 def _validate(
     workspace: Workspace,
     provider: IdentityProvider | None,
@@ -313,6 +318,7 @@ def _validate(
     errors: dict[str, list[str]] = {}
     cleaned: dict[str, Any] = {}
 
+    @sensitive_variables("values", "cleaned")
     def clean(name: str, cleaner, *args: Any) -> None:
         if name not in values:
             return
@@ -436,6 +442,7 @@ def _audit(provider: IdentityProvider, actor: Actor, action: str, changes: dict[
     )
 
 
+@sensitive_variables("values", "cleaned")
 def create_azure_provider(workspace: Workspace, actor: Actor, **values: Any) -> IdentityProvider:
     """Create a Microsoft Azure AD provider in `workspace` and audit it as provider.create.
 
@@ -467,6 +474,7 @@ def create_azure_provider(workspace: Workspace, actor: Actor, **values: Any) -> 
     return provider
 
 
+@sensitive_variables("values", "cleaned")
 def update_provider(provider: IdentityProvider, actor: Actor, **values: Any) -> IdentityProvider:
     """Change the given settings of `provider` and audit the difference as provider.update.
 
@@ -518,6 +526,7 @@ def set_domains(provider: IdentityProvider, actor: Actor, *, domain: str, aliase
     return update_provider(provider, actor, domain=domain, aliases=list(aliases))
 
 
+@sensitive_variables("client_secret")
 def replace_client_secret(
     provider: IdentityProvider, actor: Actor, *, client_secret: str, client_secret_expires_on: datetime.date | None
 ) -> IdentityProvider:

@@ -1,4 +1,4 @@
-"""What every admin page shares: sign-in, the administrator's workspace, and provider lookup."""
+"""Base views of every admin page: sign-in, the administrator's workspace, and provider lookup."""
 
 from __future__ import annotations
 
@@ -29,8 +29,8 @@ PAGE_SIZE = 50
 class WorkspaceView(LoginRequiredMixin, View):
     """A page of the admin UI: requires a signed-in administrator and shows only their workspace.
 
-    `self.workspace` is set before any handler runs; a signed-in user who
-    administers no workspace gets a 403 page that says so.
+    `self.workspace` is set before any handler runs. A signed-in user who
+    administers no workspace gets a 403 page that explains why.
     """
 
     workspace: Workspace
@@ -42,7 +42,7 @@ class WorkspaceView(LoginRequiredMixin, View):
 
         workspace = administered_workspace(request.user)
         if workspace is None:
-            logger.info("admin page refused: user administers no workspace user=%s", request.user.pk)
+            logger.info("admin page rejected: user administers no workspace user=%s", request.user.pk)
             return render(request, "console/no_workspace.html", status=403)
 
         self.workspace = workspace
@@ -67,7 +67,7 @@ class WorkspaceView(LoginRequiredMixin, View):
 class ProviderView(WorkspaceView):
     """A page about one provider, found by its public ID inside the administrator's workspace.
 
-    A provider of another workspace answers 404, the same as one that does
+    A provider of another workspace gets 404, the same as one that does
     not exist.
     """
 

@@ -12,6 +12,8 @@ from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 
 from directory.models import DirectoryUser
 from identity_providers import links
@@ -55,6 +57,8 @@ class ProviderTypeView(WorkspaceView):
         return self.render("console/providers/choose_type.html", {"kinds": ProviderKind.choices})
 
 
+@method_decorator(sensitive_post_parameters("client_secret"), name="post")
+@method_decorator(sensitive_variables(), name="post")
 class ProviderCreateView(WorkspaceView):
     section = "providers"
 
@@ -89,6 +93,8 @@ class ProviderCreateView(WorkspaceView):
         )
 
 
+@method_decorator(sensitive_post_parameters("client_secret"), name="post")
+@method_decorator(sensitive_variables(), name="post")
 class ProviderDetailView(ProviderView):
     """The provider page: the values to paste into Azure, and the settings form."""
 
@@ -187,7 +193,7 @@ class AccessGroupsView(ProviderView):
 
 
 def describe_access_change(change: AccessGroupChange) -> str:
-    """Return the message that tells the administrator who the saved access groups affect."""
+    """Return the message that names the users whom the saved access groups let in or lock out."""
     delta = f" Added {len(change.added)}, removed {len(change.removed)}." if change.added or change.removed else ""
     if change.everyone_allowed:
         return f"Access groups saved.{delta} Every user of the Azure AD directory can sign in through this provider."

@@ -9,7 +9,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from audit.models import AuditEntry
-from directory.models import DirectoryUser
+from directory.models import DirectoryGroup, DirectoryGroupMember, DirectoryUser
 from identity_providers.models import AccessGroup, IdentityProvider, ProviderDomain
 from scim.models import ProvisioningLogEntry, ScimToken
 from scim.tokens import authenticate_token, generate_token
@@ -299,11 +299,36 @@ def test_access_groups_put_and_get(api: APIClient, provider: IdentityProvider) -
         "groups": [{"object_id": GROUP_A, "display_name": "Sales"}],
         "everyone_allowed": False,
         "provisioned_users": 0,
+        "allowed_users": None,
+        "refused_users": 0,
+        "refused_user_names": [],
+        "scim_groups": [],
     }
     assert api.get(provider_url(provider, "access-groups/")).json()["groups"] == [
         {"object_id": GROUP_A, "display_name": "Sales"}
     ]
     assert AuditEntry.objects.get(action="provider.access_groups").source == "api"
+
+
+def test_access_groups_reach_from_scim_groups(api: APIClient, provider: IdentityProvider) -> None:
+    workspace = provider.workspace
+    sales = DirectoryGroup.objects.create(
+        workspace=workspace, source=provider, display_name="Sales", external_id=GROUP_A
+    )
+    member = DirectoryUser.objects.create(workspace=workspace, source=provider, user_name="in@acme.example.com")
+    DirectoryUser.objects.create(workspace=workspace, source=provider, user_name="out@acme.example.com")
+    DirectoryGroupMember.objects.create(group=sales, user=member)
+
+    before = api.get(provider_url(provider, "access-groups/")).json()
+    after = api.put(
+        provider_url(provider, "access-groups/"), {"groups": [{"object_id": GROUP_A}]}, format="json"
+    ).json()
+
+    assert before["scim_groups"] == [{"object_id": GROUP_A, "display_name": "Sales"}]
+    assert before["allowed_users"] == 2
+    assert after["allowed_users"] == 1
+    assert after["refused_users"] == 1
+    assert after["refused_user_names"] == ["out@acme.example.com"]
 
 
 def test_access_groups_invalid(api: APIClient, provider: IdentityProvider) -> None:

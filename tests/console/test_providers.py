@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import datetime
 import logging
+import sys
 
 import pytest
+from django.core.signals import got_request_exception
 from django.test import Client
 from django.utils import timezone
+from django.views.debug import ExceptionReporter
 
 from audit.models import AuditEntry
 from directory.models import DirectoryUser
@@ -466,3 +469,49 @@ def test_redirect_url_matches_sign_in_route(settings) -> None:
 
     assert redirect_url() == callback_url()
     assert sign_on_url(Workspace(slug="acme")).startswith(login_url() + "?")
+
+
+@pytest.mark.parametrize("suffix", ["", "delete/", "access-groups/", "scim/", "scim/token/", "provisioning-log/"])
+def test_secret_absent_from_every_provider_page(admin_client: Client, provider_form_data, suffix: str) -> None:
+    provider = add_provider(admin_client, provider_form_data)
+
+    response = admin_client.get(detail_url(provider, suffix))
+
+    assert response.status_code == 200
+    assert CLIENT_SECRET not in response.content.decode()
+
+
+@pytest.mark.parametrize("page", [LIST_URL, "/settings/audit-log/", "/settings/users/", "/api/v1/identity-providers/"])
+def test_secret_absent_from_workspace_pages(admin_client: Client, provider_form_data, page: str) -> None:
+    add_provider(admin_client, provider_form_data)
+
+    response = admin_client.get(page)
+
+    assert response.status_code == 200
+    assert CLIENT_SECRET not in response.content.decode()
+
+
+def test_secret_absent_from_error_report(admin_client: Client, provider_form_data, monkeypatch) -> None:
+    """The report that Django mails to ADMINS on a 500 hides the secret in POST data and local variables."""
+    captured: list = []
+
+    def capture(sender, request, **kwargs) -> None:
+        captured.append((request, sys.exc_info()))
+
+    def fail(provider, primary, aliases):
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr("identity_providers.services._write_domains", fail)
+    got_request_exception.connect(capture)
+    admin_client.raise_request_exception = False
+    try:
+        response = admin_client.post(ADD_URL, provider_form_data)
+    finally:
+        got_request_exception.disconnect(capture)
+
+    assert response.status_code == 500
+    request, exc_info = captured[0]
+    report = ExceptionReporter(request, *exc_info).get_traceback_html()
+    assert "database went away" in report
+    assert "client_secret" in report
+    assert CLIENT_SECRET not in report
