@@ -31,7 +31,7 @@ def test_users_page_lists_workspace_users(
     assert "on@acme.example.com" in html
     assert "off@acme.example.com" in html
     assert "Disabled" in html
-    assert "Azure AD (SCIM)" in html
+    assert "<td>Azure AD</td>" in html
     assert "x@globex.example.com" not in html
 
 
