@@ -31,7 +31,7 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
         value = value.strip()
         token = authenticate_api_token(value)
         if token is None:
-            logger.info("api token rejected prefix=%s", value[:11])
+            logger.info("api token rejected address=%s", request.META.get("REMOTE_ADDR", ""))
             raise exceptions.AuthenticationFailed(
                 "The API token is invalid or revoked, or its user no longer administers the workspace. "
                 "Create a new token under Settings > API tokens."

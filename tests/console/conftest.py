@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.test import Client
 
 from workspaces.models import Workspace, WorkspaceAdministrator
@@ -62,3 +63,11 @@ def provider_form_data() -> dict[str, str]:
         "client_secret_expires_on": "2099-01-31",
         "enabled": "on",
     }
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Start and end every test with an empty cache, so sign-in failure counters do not leak between tests."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -110,3 +110,26 @@ def test_admin_pages_are_not_cached(admin_client: Client) -> None:
     response = admin_client.get("/settings/identity-providers/")
 
     assert "no-cache" in response["Cache-Control"] or "no-store" in response["Cache-Control"]
+
+
+def test_login_locked_after_repeated_failures(client: Client, admin_user) -> None:
+    from console.views.auth import MAX_FAILED_SIGN_INS
+
+    for _ in range(MAX_FAILED_SIGN_INS):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"username": "alice", "password": ADMIN_PASSWORD})
+
+    assert "_auth_user_id" not in client.session
+    assert b"Too many failed sign-ins" in response.content
+
+
+def test_login_lock_is_per_account(client: Client, admin_user, other_admin) -> None:
+    from console.views.auth import MAX_FAILED_SIGN_INS
+
+    for _ in range(MAX_FAILED_SIGN_INS):
+        client.post("/accounts/login/", {"username": "alice", "password": "wrong"})
+
+    response = client.post("/accounts/login/", {"username": "bob", "password": ADMIN_PASSWORD})
+
+    assert response.status_code == 302
