@@ -72,6 +72,7 @@ def parse_bool(value: str | None, name: str) -> bool | None:
     list=extend_schema(summary="List the workspace's identity providers"),
     retrieve=extend_schema(summary="Get an identity provider", parameters=[PROVIDER_ID]),
 )
+@extend_schema(tags=["Identity providers"])
 class IdentityProviderViewSet(
     mixins.ListModelMixin,
     mixins.RetrieveModelMixin,
@@ -347,6 +348,7 @@ class IdentityProviderViewSet(
     ),
     retrieve=extend_schema(summary="Get an audit entry"),
 )
+@extend_schema(tags=["Audit log"])
 class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.AuditEntrySerializer
     queryset = AuditEntry.objects.none()
@@ -384,6 +386,7 @@ class AuditEntryViewSet(viewsets.ReadOnlyModelViewSet):
     ),
     retrieve=extend_schema(summary="Get a directory user"),
 )
+@extend_schema(tags=["Directory users"])
 class DirectoryUserViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = serializers.DirectoryUserSerializer
     queryset = DirectoryUser.objects.none()
