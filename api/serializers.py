@@ -17,7 +17,7 @@ from console.hints import failure_hint
 from directory.models import DirectoryUser
 from identity_providers import links
 from identity_providers.models import AccessGroup, IdentityProvider
-from identity_providers.services import MAX_ACCESS_GROUPS, MAX_ALIASES, MAX_ALLOWED_TENANTS
+from identity_providers.validation import MAX_ACCESS_GROUPS, MAX_ALIASES, MAX_ALLOWED_TENANTS
 from scim.links import scim_base_url
 from scim.models import ProvisioningLogEntry, ScimToken
 
