@@ -54,7 +54,8 @@ RETRY_POLICY: dict[str, Any] = {
     "max_retries": 5,
 }
 # OSError covers smtplib.SMTPException, socket timeouts and requests.RequestException.
-TRANSIENT_ERRORS = (OSError, graph.GraphUnavailable)
+# A Redis connection error comes from the task lock.
+TRANSIENT_ERRORS = (OSError, graph.GraphUnavailable, redis.exceptions.ConnectionError)
 
 
 class GraphTokenRejected(Exception):
@@ -199,7 +200,7 @@ def check_all_connections() -> int:
     return _fan_out(check_provider_connection, "connection health")
 
 
-@shared_task(bind=True, autoretry_for=(ProviderUnreachable,), **RETRY_POLICY)
+@shared_task(bind=True, autoretry_for=(ProviderUnreachable, redis.exceptions.ConnectionError), **RETRY_POLICY)
 def check_provider_connection(self, provider_id: int) -> dict[str, Any]:
     """Run the msal connection test of one provider and store the result for the status badge.
 

@@ -281,3 +281,15 @@ def test_group_name_changed_meanwhile_kept(
 
     assert renamed == {}
     assert names_of(standin_provider)[GROUP_SALES] == "Sales (renamed by admin)"
+
+
+def test_health_check_retries_when_lock_unreachable(standin_provider: IdentityProvider, settings: Any) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        closed_port = probe.getsockname()[1]
+    settings.REDIS_URL = f"redis://127.0.0.1:{closed_port}/0"
+
+    with pytest.raises(Retry, match="ConnectionError"):
+        check_provider_connection.apply(args=(standin_provider.pk,)).get()
+
+    assert reload(standin_provider).connection_status == ConnectionStatus.UNKNOWN
