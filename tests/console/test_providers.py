@@ -208,7 +208,7 @@ def test_add_rejects_domain_of_same_workspace_provider(
     assert "already belongs to the provider &#x27;Azure AD&#x27;" in html
 
 
-def test_add_rejects_domain_of_other_workspace_without_naming_it(
+def test_add_hides_other_workspace_domain_owner(
     admin_client: Client, other_provider: IdentityProvider, provider_form_data
 ) -> None:
     response = admin_client.post(ADD_URL, {**provider_form_data, "domain": "globex.example.com", "aliases": ""})
@@ -346,7 +346,7 @@ def test_other_workspace_provider_is_404(admin_client: Client, other_provider: I
         ("test-connection/", {}),
     ],
 )
-def test_other_workspace_provider_post_is_404_and_changes_nothing(
+def test_other_workspace_provider_post_is_404(
     admin_client: Client, other_provider: IdentityProvider, suffix: str, data: dict
 ) -> None:
     response = admin_client.post(detail_url(other_provider, suffix), data)
