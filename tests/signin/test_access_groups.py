@@ -174,3 +174,16 @@ def test_multi_tenant_other_tenant_refused(
     assert refusal_code(response) == "TENANT_NOT_ALLOWED"
     assert multi_tenant in response.content.decode()
     assert AuditEntry.objects.get(workspace=standin_provider.workspace).code == "TENANT_NOT_ALLOWED"
+
+
+def test_hasgroups_claim_reads_graph(
+    browser: Browser, azure_standin: AzureStandIn, standin_provider: IdentityProvider
+) -> None:
+    allow_group(standin_provider)
+    add_ada(azure_standin, standin_provider, [ALLOWED_GROUP])
+    azure_standin.next_id_token_claims = {"groups": None, "hasgroups": True}
+
+    response = browser.sign_in(UPN)
+
+    assert response.status_code == 302
+    assert len(azure_standin.requests_to("/transitiveMemberOf/microsoft.graph.group")) == 1

@@ -10,8 +10,10 @@ from django.test import Client
 
 from directory.services import delete_user, update_user
 from identity_providers.models import IdentityProvider
+from scim.tokens import generate_token
 from signin.models import SignInAccount, SignInSession
 from tests.azure_standin.server import AzureStandIn
+from tests.scim.conftest import ScimClient
 
 from .conftest import Browser
 from .test_signin_flow import UPN, provision
@@ -97,3 +99,27 @@ def test_disabled_then_enabled_user_signs_in_again(
 
     assert browser.sign_in(UPN).status_code == 302
     assert browser.client.get("/signed-in/").status_code == 200
+
+
+@pytest.mark.parametrize("operation", ["disable", "delete"])
+def test_scim_request_ends_sessions(
+    browser: Browser, standin_provider: IdentityProvider, signed_in, operation: str, django_capture_on_commit_callbacks
+) -> None:
+    scim = ScimClient(f"/scim/v2/{standin_provider.workspace.slug}", generate_token(standin_provider).value)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        if operation == "disable":
+            response = scim.patch(
+                f"Users/{signed_in.pk}",
+                {
+                    "schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                    "Operations": [{"op": "Replace", "path": "active", "value": "False"}],
+                },
+            )
+        else:
+            response = scim.delete(f"Users/{signed_in.pk}")
+
+    assert response.status_code in {200, 204}
+    assert browser.client.get("/signed-in/").status_code == 302
+    assert not SignInSession.objects.exists()
+    assert not get_user_model().objects.get().is_active
