@@ -1,19 +1,24 @@
-"""The beat schedule names registered tasks, and the email settings come from the environment."""
+"""The beat schedule names registered tasks and loads in `celery beat`. Email settings come from the environment."""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+import redis
 from celery.schedules import crontab
 from django.conf import settings
 
 from p81.celery import app
 
 BASE_DIR = Path(__file__).resolve().parents[2]
+# Beat only connects to the broker here; database 12 is the one the worker tests use.
+BEAT_REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
 @pytest.mark.parametrize("entry", sorted(settings.CELERY_BEAT_SCHEDULE))
@@ -103,3 +108,49 @@ def test_email_backend_default_is_console() -> None:
     ).stdout
 
     assert output.strip() == "django.core.mail.backends.console.EmailBackend"
+
+
+def redis_available() -> bool:
+    try:
+        return bool(redis.Redis.from_url(BEAT_REDIS_URL, socket_timeout=1).ping())
+    except redis.exceptions.ConnectionError:
+        return False
+
+
+@pytest.mark.skipif(not redis_available(), reason="needs Redis on 127.0.0.1:6379 (.ci/run starts it)")
+def test_beat_loads_schedule(tmp_path: Path) -> None:
+    """`celery -A p81 beat` starts on Redis and logs every entry of CELERY_BEAT_SCHEDULE."""
+    environment = {**os.environ, "REDIS_URL": BEAT_REDIS_URL, "DEBUG": "1"}
+    log_file = tmp_path / "beat.log"
+    command = [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "p81",
+        "beat",
+        "--schedule",
+        str(tmp_path / "celerybeat-schedule"),
+        "--loglevel",
+        "DEBUG",
+    ]
+    with log_file.open("wb") as log:
+        process = subprocess.Popen(command, cwd=BASE_DIR, env=environment, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 60
+        while "Current schedule" not in log_file.read_text(errors="replace"):
+            assert process.poll() is None, f"beat exited with status {process.returncode}:\n{log_file.read_text()}"
+            assert time.monotonic() < deadline, f"beat logged no schedule within 60s:\n{log_file.read_text()}"
+            time.sleep(0.2)
+        time.sleep(0.5)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+    output = log_file.read_text(errors="replace")
+    for entry, value in settings.CELERY_BEAT_SCHEDULE.items():
+        assert f"<ScheduleEntry: {entry} {value['task']}()" in output
