@@ -9,8 +9,12 @@ real provider of the workspace, so that the success paths are exercised too.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis import checks
 
@@ -34,6 +38,20 @@ MAX_EXAMPLES = 20
 
 
 @pytest.fixture
+def keep_test_connection() -> Iterator[None]:
+    """Stop Django from closing the database connection after each in-process request.
+
+    Django's test client does the same. Without it, the first request would
+    close the connection that holds the test's transaction (PostgreSQL).
+    """
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
 def api_headers(admin_user, workspace) -> dict[str, str]:
     issued = create_api_token(workspace, Actor(user=admin_user, source="api"), "schemathesis")
     return {"Authorization": f"Bearer {issued.value}"}
@@ -46,7 +64,7 @@ def api_headers(admin_user, workspace) -> dict[str, str]:
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
-def test_api_matches_schema(case, api_headers: dict[str, str], provider) -> None:
+def test_api_matches_schema(case, keep_test_connection, api_headers: dict[str, str], provider) -> None:
     if "id" in (case.path_parameters or {}) and case.path.startswith("/api/v1/identity-providers/"):
         if case.method != "DELETE" and hash(str(case.path_parameters["id"])) % 2 == 0:
             case.path_parameters["id"] = str(provider.public_id)
