@@ -1,6 +1,6 @@
 """REST API routes: /api/v1/ resources, the OpenAPI schema and its browsable docs."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.permissions import AllowAny
 from rest_framework.routers import SimpleRouter
@@ -24,4 +24,6 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema", authentication_classes=[], permission_classes=[AllowAny]),
         name="api-docs",
     ),
+    # Any other path under /api/ gets a problem-details 404 instead of Django's HTML page.
+    re_path(r"^api/", views.unknown_endpoint, name="api-unknown"),
 ]

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, JsonResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -43,7 +45,7 @@ from scim.links import scim_base_url
 from scim.models import ProvisioningLogEntry
 
 from . import serializers
-from .errors import Conflict, NotAvailable
+from .errors import PROBLEM_CONTENT_TYPE, TITLES, Conflict, NotAvailable
 
 logger = logging.getLogger(__name__)
 
@@ -425,3 +427,16 @@ class DirectoryUserViewSet(viewsets.ReadOnlyModelViewSet):
         if user is None:
             raise NotFound("No directory user with this ID in your workspace.")
         return user
+
+
+def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Return a problem-details 404 for a path under /api/ that no endpoint serves."""
+    body = {
+        "type": "urn:p81:problem:not_found",
+        "title": TITLES[404],
+        "status": 404,
+        "detail": f"No API endpoint at {request.path[:200]}. The endpoints are listed at /api/docs/.",
+        "code": "not_found",
+        "errors": {},
+    }
+    return JsonResponse(body, status=404, content_type=PROBLEM_CONTENT_TYPE)

@@ -109,3 +109,10 @@ def test_schema_and_docs_served(client) -> None:
     assert docs.status_code == 200
     assert b"cdn" not in docs.content.lower()
     assert b"/static/drf_spectacular_sidecar/" in docs.content
+
+
+@pytest.mark.parametrize("path", ["/api/v1/nothing-here/", "/api/v2/identity-providers/", "/api/"])
+def test_unknown_api_path_is_problem_404(api: APIClient, path: str) -> None:
+    body = assert_problem(api.get(path), 404, "not_found")
+
+    assert "/api/docs/" in body["detail"]
