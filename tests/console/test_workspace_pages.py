@@ -149,3 +149,21 @@ def test_api_token_of_other_admin_cannot_be_revoked(admin_client: Client, other_
     assert response.status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+def test_audit_log_formats_values(admin_client: Client, provider: IdentityProvider) -> None:
+    record(
+        provider.workspace,
+        "provider.update",
+        source="ui",
+        target=provider,
+        changes={
+            "aliases": {"before": [], "after": ["a.example.com", "b.example.com"]},
+            "enabled": {"before": True, "after": False},
+        },
+    )
+
+    html = admin_client.get("/settings/audit-log/").content.decode()
+
+    assert "<td>(none)</td><td>a.example.com, b.example.com</td>" in html
+    assert "<td>yes</td><td>no</td>" in html
