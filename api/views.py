@@ -3,7 +3,7 @@
 Each view unpacks the request, calls the same service function as the web
 UI and shapes the response. Every query starts from `request.workspace`, set
 by `IsWorkspaceAdministrator`, so a provider, user or log row of another
-workspace answers 404 exactly like one that does not exist.
+workspace gets 404 exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -327,7 +327,7 @@ class IdentityProviderViewSet(
         elif state == "failure":
             entries = entries.filter(status__gte=400)
         elif state:
-            raise ValidationError({"status": ["Use success or failure."]})
+            raise ValidationError({"status": [f"'{state[:20]}' is not a valid status; use success or failure."]})
         if request.query_params.get("operation"):
             entries = entries.filter(operation=request.query_params["operation"])
         if request.query_params.get("user"):

@@ -42,7 +42,7 @@ def keep_test_connection() -> Iterator[None]:
     """Stop Django from closing the database connection after each in-process request.
 
     Django's test client does the same. Without it, the first request would
-    close the connection that holds the test's transaction (PostgreSQL).
+    close the connection that contains the test's open transaction (PostgreSQL).
     """
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
