@@ -16,11 +16,12 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from directory.models import DirectoryUser
+from directory.models import DirectoryUser, DirectoryUserEmail
 from directory.services import UserNameTaken, create_user
 from identity_providers import graph
 from identity_providers.models import IdentityProvider
@@ -59,28 +60,44 @@ def find_directory_user(backend: AzureADSignInBackend, response: dict[str, Any],
     upn = user_principal_name(response)
     users = DirectoryUser.objects.filter(workspace_id=provider.workspace_id)
 
-    directory_user = users.filter(external_id__iexact=oid).first()
+    # Azure writes object ids in lower case; the upper-case form covers a
+    # SCIM client that sent it that way, and both lookups use the index.
+    directory_user = users.filter(external_id__in=[oid, oid.upper()]).first()
     if directory_user is None and upn:
-        by_name = (
-            users.filter(Q(user_name__iexact=upn) | Q(email_rows__value__iexact=upn)).distinct().order_by("created_at")
-        )
-        for candidate in by_name:
-            if not candidate.external_id or candidate.external_id.lower() == oid:
-                directory_user = candidate
-                break
-        else:
-            if by_name.exists():
-                raise refusals.SignInRefused(
-                    backend,
-                    refusals.USER_NOT_PROVISIONED,
-                    "A directory user with this userName belongs to another Azure AD object ID.",
-                )
-
+        directory_user = _find_by_upn(backend, users, upn, oid)
     if directory_user is None and provider.scim_enabled:
         raise refusals.SignInRefused(backend, refusals.USER_NOT_PROVISIONED)
     if directory_user is not None and not directory_user.active:
         raise refusals.SignInRefused(backend, refusals.USER_DISABLED)
     return {"directory_user": directory_user}
+
+
+def _find_by_upn(backend: AzureADSignInBackend, users: Any, upn: str, oid: str) -> DirectoryUser | None:
+    """Return the user whose userName, else whose email, equals the UPN (ignoring case).
+
+    The lower-cased comparisons match the Lower() indexes on userName and
+    email. A candidate with another `externalId` is refused, not returned.
+    """
+    by_user_name = users.alias(user_name_lower=Lower("user_name")).filter(user_name_lower=upn.lower())
+    by_email = users.filter(
+        Exists(
+            DirectoryUserEmail.objects.alias(value_lower=Lower("value")).filter(
+                user=OuterRef("pk"), workspace_id=OuterRef("workspace_id"), value_lower=upn.lower()
+            )
+        )
+    )
+    for candidates in (by_user_name, by_email.order_by("created_at", "id")):
+        candidate = candidates.first()
+        if candidate is None:
+            continue
+        if candidate.external_id and candidate.external_id.lower() != oid:
+            raise refusals.SignInRefused(
+                backend,
+                refusals.USER_NOT_PROVISIONED,
+                "A directory user with this userName or email belongs to another Azure AD object ID.",
+            )
+        return candidate
+    return None
 
 
 def check_access_groups(backend: AzureADSignInBackend, response: dict[str, Any], **kwargs: Any) -> None:

@@ -1,4 +1,4 @@
-"""A real browser signs in through the Azure AD stand-in, and sees the refusal page when outside the access groups.
+"""Chromium signs in through the Azure AD stand-in, and gets the refusal page when outside the access groups.
 
 Needs Debian's Chromium at /usr/bin/chromium (.ci/run installs it);
 Playwright's own browser download cannot work on these machines.
@@ -61,13 +61,22 @@ def live_provider(
     return standin_provider
 
 
-def sign_in_with_browser(live_server_url: str, email: str, *, selector: str) -> tuple[str, str]:
-    """Sign in through the form and the stand-in; return the final URL and the text of `selector`."""
+def sign_in_with_browser(live_server_url: str, email: str, *, selector: str, screenshot: str) -> tuple[str, str]:
+    """Sign in through the form and the stand-in; return the final URL and the text of `selector`.
+
+    With P81_SCREENSHOT_DIR set, the login form and the final page are saved
+    there as `signin-login.png` and `signin-{screenshot}.png`.
+    """
+    screenshot_dir = os.environ.get("P81_SCREENSHOT_DIR")
     with chromium_page() as page:
         page.goto(f"{live_server_url}/login/")
         page.get_by_label("Work email").fill(email)
+        if screenshot_dir:
+            page.screenshot(path=os.path.join(screenshot_dir, "signin-login.png"))
         page.get_by_role("button", name="Continue").click()
         page.wait_for_load_state()
+        if screenshot_dir:
+            page.screenshot(path=os.path.join(screenshot_dir, f"signin-{screenshot}.png"), full_page=True)
         return page.url, page.locator(selector).inner_text()
 
 
@@ -75,7 +84,7 @@ def test_browser_sign_in(live_provider: IdentityProvider, azure_standin: AzureSt
     azure_user = azure_standin.add_user(live_provider.tenant_id, UPN, groups=[ALLOWED_GROUP])
     provision(live_provider, UPN, azure_user.oid)
 
-    url, text = sign_in_with_browser(live_server.url, UPN, selector="#signed-in-as")
+    url, text = sign_in_with_browser(live_server.url, UPN, selector="#signed-in-as", screenshot="signed-in")
 
     assert url == f"{live_server.url}/signed-in/"
     assert text == f"Signed in as {UPN} to Acme."
@@ -90,7 +99,7 @@ def test_browser_refusal_outside_access_groups(
     )
     provision(live_provider, outsider, azure_user.oid)
 
-    url, code = sign_in_with_browser(live_server.url, outsider, selector="#refusal-code")
+    url, code = sign_in_with_browser(live_server.url, outsider, selector="#refusal-code", screenshot="refused")
 
     assert url.startswith(f"{live_server.url}/complete/azuread-v2-tenant-oauth2/?")
     assert code == "NOT_IN_ACCESS_GROUPS"

@@ -170,7 +170,7 @@ def test_scim_user_linked_by_external_id(
     assert UserSocialAuth.objects.get().uid == f"{standin_provider.public_id}:{azure_user.oid}"
 
 
-def test_scim_user_linked_by_user_name_keeps_scim_fields(
+def test_scim_user_linked_by_user_name(
     browser: Browser, azure_standin: AzureStandIn, standin_provider: IdentityProvider
 ) -> None:
     azure_standin.add_user(standin_provider.tenant_id, UPN, name="Token Name")
@@ -249,3 +249,32 @@ def test_scim_off_creates_user_once(
     assert directory_user.given_name == "Ada"
     assert get_user_model().objects.count() == 1
     assert get_user_model().objects.get().email == UPN
+
+
+def test_scim_user_linked_by_work_email(
+    browser: Browser, azure_standin: AzureStandIn, standin_provider: IdentityProvider
+) -> None:
+    azure_standin.add_user(standin_provider.tenant_id, UPN)
+    directory_user = create_user(
+        standin_provider.workspace,
+        {"userName": "E1234", "active": True, "emails": [{"value": UPN.upper(), "type": "work", "primary": True}]},
+        source=standin_provider,
+    )
+
+    response = browser.sign_in(UPN)
+
+    assert response.status_code == 302
+    assert DirectoryUser.objects.count() == 1
+    assert SignInAccount.objects.get().directory_user_id == directory_user.pk
+
+
+def test_scim_user_linked_by_upper_case_external_id(
+    browser: Browser, azure_standin: AzureStandIn, standin_provider: IdentityProvider
+) -> None:
+    azure_user = azure_standin.add_user(standin_provider.tenant_id, UPN)
+    directory_user = provision(standin_provider, "someone-else@acme.example.com", azure_user.oid.upper())
+
+    response = browser.sign_in(UPN)
+
+    assert response.status_code == 302
+    assert SignInAccount.objects.get().directory_user_id == directory_user.pk
