@@ -47,12 +47,17 @@ def hash_token(value: str) -> str:
 def generate_token(provider: IdentityProvider) -> IssuedToken:
     """Revoke the provider's active token and issue a new one.
 
-    Both happen in one transaction, and the partial unique index on active
-    tokens makes two concurrent calls fail rather than leave two tokens.
+    Both happen in one transaction under a lock on the provider row, and the
+    partial unique index on active tokens guarantees that a provider never
+    has two active tokens.
     """
     value = TOKEN_PREFIX + secrets.token_urlsafe(32)
 
     with transaction.atomic():
+        # Locking the provider row makes concurrent generations take turns,
+        # so the second revokes the first token instead of failing on the
+        # one-active-token index.
+        IdentityProvider.objects.select_for_update().filter(pk=provider.pk).first()
         revoked = revoke_tokens(provider)
         token = ScimToken.objects.create(
             workspace_id=provider.workspace_id,

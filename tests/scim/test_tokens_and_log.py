@@ -157,3 +157,32 @@ def test_password_stored_hashed_and_never_returned(scim):
     assert "password" not in fetched
     assert "password" not in user.document
     assert user.password_hash.startswith(("pbkdf2_", "argon2", "bcrypt", "scrypt"))
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_token_generation_leaves_one_active(provider):
+    import threading
+
+    from django.db import connection
+
+    if connection.vendor == "sqlite":
+        pytest.skip("the in-memory SQLite test database locks whole tables; CI runs this on PostgreSQL")
+    errors: list[BaseException] = []
+
+    def generate() -> None:
+        try:
+            generate_token(provider)
+        except BaseException as error:  # noqa: BLE001 (the test reports any failure)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=generate) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert errors == []
+    assert ScimToken.objects.filter(provider=provider, revoked_at__isnull=True).count() == 1
+    assert ScimToken.objects.filter(provider=provider).count() == 4
