@@ -120,7 +120,7 @@ class Command(BaseCommand):
             self.stdout.write(f"{kind} '{name}' exists; left unchanged.")
 
     def write_summary(self, workspace: Workspace) -> None:
-        admin_url = settings.P81_PUBLIC_URL + reverse("admin:index")
+        admin_url = settings.P81_PUBLIC_URL + reverse("console:login")
         base_url = scim_base_url(workspace)
 
         self.stdout.write(
