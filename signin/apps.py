@@ -6,4 +6,4 @@ class SigninConfig(AppConfig):
     verbose_name = "End-user sign-in"
 
     def ready(self) -> None:
-        from . import sessions  # noqa: F401 (connects the signal receivers)
+        from . import checks, sessions  # noqa: F401 (registers the system check, connects the signal receivers)
