@@ -32,8 +32,17 @@ def record_session(sender: Any, request: HttpRequest, user: Any, **kwargs: Any) 
     account = SignInAccount.objects.filter(user=user).first()
     if account is None or not request.session.session_key:
         return
+    forget_ended_sessions(account)
     SignInSession.objects.update_or_create(session_key=request.session.session_key, defaults={"account": account})
     request.session[SESSION_PROVIDER_KEY] = account.provider_id
+
+
+def forget_ended_sessions(account: SignInAccount) -> None:
+    """Delete the account's tracking rows whose sessions expired or were signed out, so rows do not pile up."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore
+    ended = [key for key in account.sessions.values_list("session_key", flat=True) if not store().exists(key)]
+    if ended:
+        SignInSession.objects.filter(account=account, session_key__in=ended).delete()
 
 
 @receiver(user_deactivated, dispatch_uid="signin.end_sessions")

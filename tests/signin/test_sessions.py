@@ -123,3 +123,14 @@ def test_scim_request_ends_sessions(
     assert browser.client.get("/signed-in/").status_code == 302
     assert not SignInSession.objects.exists()
     assert not get_user_model().objects.get().is_active
+
+
+def test_signed_out_session_row_forgotten_at_next_sign_in(browser: Browser, signed_in) -> None:
+    first_key = SignInSession.objects.get().session_key
+    browser.client.post("/logout/")
+
+    assert browser.sign_in(UPN).status_code == 302
+
+    keys = list(SignInSession.objects.values_list("session_key", flat=True))
+    assert first_key not in keys
+    assert keys == [browser.client.session.session_key]
