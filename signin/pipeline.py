@@ -21,7 +21,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from directory.models import DirectoryUser, DirectoryUserEmail
+from audit.models import AuditSource
+from audit.services import record
+from directory.groups import provisioned_group_object_ids
+from directory.models import DirectoryGroup, DirectoryUser, DirectoryUserEmail
 from directory.services import UserNameTaken, create_user
 from identity_providers import graph
 from identity_providers.models import IdentityProvider
@@ -103,26 +106,71 @@ def _find_by_upn(backend: AzureADSignInBackend, users: Any, upn: str, oid: str) 
 def check_access_groups(backend: AzureADSignInBackend, response: dict[str, Any], **kwargs: Any) -> None:
     """Refuse with NOT_IN_ACCESS_GROUPS unless the user is in one of the provider's access groups.
 
-    The `groups` claim is used when present. On group overage (the token
-    carries `_claim_names`/`_claim_sources` or `hasgroups` instead), or when
-    the app registration emits no groups claim, membership is read from
-    Graph's /me/transitiveMemberOf with the user's access token. An empty
-    allowlist admits everyone.
+    Membership comes from the first source that can tell, in this order:
+    the `groups` claim of the id_token; on group overage (`_claim_names` or
+    `hasgroups`) or without the claim, Microsoft Graph's
+    /me/transitiveMemberOf with the user's access token; and when Graph
+    cannot be asked (no token, no permission, unreachable), the groups that
+    Azure provisioned over SCIM, matched by their externalId (the Azure
+    object id). The decision and its source are written to the audit log.
+    An empty allowlist admits everyone.
     """
     provider = backend.provider
     allowed = {object_id.lower() for object_id in provider.access_groups.values_list("object_id", flat=True)}
     if not allowed:
         return
 
+    member_of, source = _membership(backend, provider, response, kwargs.get("directory_user"))
+    admitted = bool(allowed & member_of)
+    _record_access_decision(provider, response, source, admitted)
+    if not admitted:
+        raise refusals.SignInRefused(
+            backend, refusals.NOT_IN_ACCESS_GROUPS, f"Group membership was read from {ACCESS_SOURCES[source]}."
+        )
+
+
+ACCESS_SOURCES = {
+    "id_token": "the groups claim of the id_token",
+    "graph": "Microsoft Graph",
+    "scim": "the groups Azure provisioned over SCIM",
+}
+
+
+def _membership(
+    backend: AzureADSignInBackend, provider: IdentityProvider, response: dict[str, Any], directory_user: Any
+) -> tuple[set[str], str]:
+    """Return the user's group object ids (lower case) and the name of the source they came from."""
     claim = response.get("groups")
     overage = "groups" in (response.get("_claim_names") or {}) or bool(response.get("hasgroups"))
     if isinstance(claim, list) and not overage:
-        member_of = {str(group_id).lower() for group_id in claim}
-    else:
-        member_of = _groups_from_graph(backend, provider, response)
+        return {str(group_id).lower() for group_id in claim}, "id_token"
 
-    if not allowed & member_of:
-        raise refusals.SignInRefused(backend, refusals.NOT_IN_ACCESS_GROUPS)
+    try:
+        return _groups_from_graph(backend, provider, response), "graph"
+    except refusals.SignInRefused:
+        if directory_user is None or not DirectoryGroup.objects.filter(workspace_id=provider.workspace_id).exists():
+            raise
+        logger.info(
+            "access groups read from SCIM groups workspace=%s provider=%s user=%s",
+            provider.workspace_id,
+            provider.pk,
+            directory_user.pk,
+        )
+        return provisioned_group_object_ids(directory_user), "scim"
+
+
+def _record_access_decision(provider: IdentityProvider, response: dict[str, Any], source: str, admitted: bool) -> None:
+    """Write the audit entry of an admitted user; a refused one is recorded by the refusal page."""
+    if not admitted:
+        return
+    record(
+        provider.workspace,
+        "sign_in.access_granted",
+        source=AuditSource.SIGN_IN,
+        actor_label=user_principal_name(response)[:256],
+        target=provider,
+        changes={"access_group_source": source},
+    )
 
 
 def _groups_from_graph(backend: AzureADSignInBackend, provider: IdentityProvider, response: dict[str, Any]) -> set[str]:
