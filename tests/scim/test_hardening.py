@@ -216,3 +216,21 @@ def test_deep_nesting_detail_is_plain(scim):
 
     body = assert_scim_error(response, 400, "invalidSyntax")
     assert "recursion" not in body["detail"]
+
+
+@pytest.mark.django_db
+def test_manager_check_filter_without_urn(scim, make_user):
+    boss = make_user("boss@acme.example.com")
+    user = make_user(
+        "ann@acme.example.com",
+        **{"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": {"value": boss["id"]}}},
+    )
+
+    matched = scim.get(f'Users?filter=id eq "{user["id"]}" and manager eq "{boss["id"]}"&attributes=id')
+    other = scim.get(f'Users?filter=id eq "{user["id"]}" and manager eq "{user["id"]}"&attributes=id')
+
+    assert matched.json()["totalResults"] == 1
+    assert matched.json()["Resources"] == [
+        {"schemas": [USER, "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User"], "id": user["id"]}
+    ]
+    assert other.json()["totalResults"] == 0
