@@ -19,7 +19,11 @@ class AuditSource(models.TextChoices):
 class AuditEntry(models.Model):
     """One change or security event. `changes` contains before/after values with secrets masked."""
 
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="audit_entries")
+    # Null for installation-level events that no workspace owns, such as a
+    # sign-in refused because the email domain belongs to no provider.
+    workspace = models.ForeignKey(
+        Workspace, null=True, blank=True, on_delete=models.CASCADE, related_name="audit_entries"
+    )
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -31,7 +31,7 @@ def diff(before: dict[str, Any], after: dict[str, Any]) -> dict[str, dict[str, A
 
 
 def record(
-    workspace: Workspace,
+    workspace: Workspace | None,
     action: str,
     *,
     source: str,
@@ -43,7 +43,11 @@ def record(
     code: str = "",
     changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Write one audit entry. `changes` must already have secrets masked (see `diff`)."""
+    """Write one audit entry. `changes` must already have secrets masked (see `diff`).
+
+    `workspace` is None only for installation-level events, which no
+    workspace administrator sees.
+    """
     if target is not None:
         target_type = target_type or target._meta.label_lower
         target_label = target_label or str(target)
@@ -59,5 +63,7 @@ def record(
         code=code,
         changes=changes or {},
     )
-    logger.info("audit entry workspace=%s action=%s code=%s entry=%s", workspace.pk, action, code, entry.pk)
+    logger.info(
+        "audit entry workspace=%s action=%s code=%s entry=%s", workspace.pk if workspace else None, action, code, entry.pk
+    )
     return entry

@@ -2,8 +2,9 @@
 
 Every refusal shows the code, what it means and what the administrator
 should do, and writes an audit entry in the provider's workspace. A refusal
-before any provider is known (UNKNOWN_DOMAIN) has no workspace to write to
-and is logged only. Azure's own descriptions are never shown or logged,
+before any provider is known (UNKNOWN_DOMAIN, or a callback whose session
+expired) is written as an installation-level entry without a workspace.
+Azure's own descriptions are never shown or logged,
 because they may echo request values; the AADSTS number is explained from
 the table below instead.
 """
@@ -173,16 +174,15 @@ def render_refusal(
     never a provider's response body or a secret.
     """
     text = REFUSALS[code]
-    if provider is not None:
-        record(
-            provider.workspace,
-            "sign_in.refused",
-            source=AuditSource.SIGN_IN,
-            actor_label=user_label[:256],
-            target=provider,
-            code=code,
-            changes={"detail": detail, "aadsts": aadsts} if (detail or aadsts) else {},
-        )
+    record(
+        provider.workspace if provider is not None else None,
+        "sign_in.refused",
+        source=AuditSource.SIGN_IN,
+        actor_label=user_label[:256],
+        target=provider,
+        code=code,
+        changes={"detail": detail, "aadsts": aadsts} if (detail or aadsts) else {},
+    )
     logger.warning(
         "sign-in refused code=%s workspace=%s provider=%s aadsts=%s detail=%s",
         code,

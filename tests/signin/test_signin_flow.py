@@ -103,7 +103,10 @@ def test_unknown_domain_is_refused(browser: Browser, standin_provider: IdentityP
     assert response.status_code == 404
     assert refusal_code(response) == "UNKNOWN_DOMAIN"
     assert "unknown.example.org" in response.content.decode()
-    assert not AuditEntry.objects.filter(action="sign_in.refused").exists()
+    entry = AuditEntry.objects.get(action="sign_in.refused")
+    assert entry.workspace is None
+    assert entry.code == "UNKNOWN_DOMAIN"
+    assert not AuditEntry.objects.filter(workspace=standin_provider.workspace).exists()
 
 
 def test_invalid_email_shows_form_error(browser: Browser) -> None:
