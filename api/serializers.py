@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from audit.models import AuditEntry
 from console.hints import failure_hint
-from directory.models import DirectoryUser
+from directory.models import DirectoryGroup, DirectoryUser
 from identity_providers import links
 from identity_providers.models import AccessGroup, IdentityProvider
 from identity_providers.validation import MAX_ACCESS_GROUPS, MAX_ALIASES, MAX_ALLOWED_TENANTS
@@ -244,9 +244,15 @@ class AuditEntrySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class DirectoryGroupReferenceSerializer(serializers.Serializer):
+    id = serializers.UUIDField(help_text="ID of the directory group.")
+    display_name = serializers.CharField()
+
+
 class DirectoryUserSerializer(serializers.ModelSerializer):
     source = serializers.SerializerMethodField(help_text="ID of the provider that created the user, or null.")
     emails = serializers.SerializerMethodField()
+    groups = serializers.SerializerMethodField(help_text="Directory groups that the user is a member of, by name.")
 
     class Meta:
         model = DirectoryUser
@@ -260,6 +266,7 @@ class DirectoryUserSerializer(serializers.ModelSerializer):
             "active",
             "source",
             "emails",
+            "groups",
             "created_at",
             "modified_at",
         ]
@@ -272,3 +279,39 @@ class DirectoryUserSerializer(serializers.ModelSerializer):
     @extend_schema_field(serializers.ListField(child=serializers.CharField()))
     def get_emails(self, user: DirectoryUser) -> list[str]:
         return [row.value for row in user.email_rows.all()]
+
+    @extend_schema_field(DirectoryGroupReferenceSerializer(many=True))
+    def get_groups(self, user: DirectoryUser) -> list[dict[str, Any]]:
+        """List the user's groups from `directory.queries.prefetch_user_groups`, which orders them by name."""
+        return [
+            {"id": membership.group.id, "display_name": membership.group.display_name}
+            for membership in user.group_memberships.all()
+        ]
+
+
+class DirectoryGroupSerializer(serializers.ModelSerializer):
+    """A directory group as provisioned over SCIM, without its members."""
+
+    external_id = serializers.CharField(
+        allow_null=True, help_text="externalId that Azure AD sent: the object ID of the Azure group, or null."
+    )
+    source = serializers.SerializerMethodField(help_text="ID of the provider that provisioned the group, or null.")
+    member_count = serializers.IntegerField(help_text="Number of members.")
+
+    class Meta:
+        model = DirectoryGroup
+        fields = ["id", "display_name", "external_id", "source", "member_count", "created_at", "modified_at"]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.UUIDField(allow_null=True))
+    def get_source(self, group: DirectoryGroup) -> str | None:
+        return str(group.source.public_id) if group.source else None
+
+
+class DirectoryGroupMemberSerializer(serializers.ModelSerializer):
+    """A member of a directory group: the directory user's id, userName, name and active state."""
+
+    class Meta:
+        model = DirectoryUser
+        fields = ["id", "user_name", "display_name", "active"]
+        read_only_fields = fields

@@ -11,6 +11,7 @@ router = SimpleRouter()
 router.register("identity-providers", views.IdentityProviderViewSet, basename="identity-provider")
 router.register("audit-log", views.AuditEntryViewSet, basename="audit-entry")
 router.register("directory-users", views.DirectoryUserViewSet, basename="directory-user")
+router.register("directory-groups", views.DirectoryGroupViewSet, basename="directory-group")
 
 urlpatterns = [
     path("api/v1/", include((router.urls, "api"), namespace="api")),

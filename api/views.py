@@ -2,8 +2,8 @@
 
 Each view unpacks the request, calls the same service function as the web
 UI and shapes the response. Every query starts from `request.workspace`, set
-by `IsWorkspaceAdministrator`, so a provider, user or log row of another
-workspace gets 404 exactly like one that does not exist.
+by `IsWorkspaceAdministrator`, so a provider, user, group or log row of
+another workspace gets 404 exactly like one that does not exist.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from rest_framework.response import Response
 
 from audit.models import AuditEntry, AuditSource
 from console.views.providers import connection_checker
-from directory.models import DirectoryUser
+from directory.models import DirectoryGroup, DirectoryUser
+from directory.queries import find_group, group_members, prefetch_user_groups, workspace_groups
 from identity_providers.models import AccessGroup, IdentityProvider
 from identity_providers.services import (
     Actor,
@@ -50,6 +51,7 @@ from .errors import PROBLEM_CONTENT_TYPE, TITLES, Conflict, NotAvailable
 logger = logging.getLogger(__name__)
 
 PROVIDER_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Provider ID.")
+GROUP_ID = OpenApiParameter("id", OpenApiTypes.UUID, OpenApiParameter.PATH, description="Directory group ID.")
 TRUE_VALUES = {"true", "1", "yes"}
 FALSE_VALUES = {"false", "0", "no"}
 
@@ -398,7 +400,7 @@ class DirectoryUserViewSet(viewsets.ReadOnlyModelViewSet):
         users = (
             DirectoryUser.objects.filter(workspace=self.request.workspace)
             .select_related("source")
-            .prefetch_related("email_rows")
+            .prefetch_related("email_rows", prefetch_user_groups())
             .order_by("user_name", "id")
         )
         params = self.request.query_params
@@ -427,6 +429,44 @@ class DirectoryUserViewSet(viewsets.ReadOnlyModelViewSet):
         if user is None:
             raise NotFound("No directory user with this ID in your workspace.")
         return user
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List the workspace's directory groups",
+        description="Groups that an identity provider provisioned over SCIM, ordered by name, with their "
+        "member counts.",
+        parameters=[OpenApiParameter("search", OpenApiTypes.STR, description="Part of the group name.")],
+    ),
+    retrieve=extend_schema(summary="Get a directory group", parameters=[GROUP_ID]),
+)
+@extend_schema(tags=["Directory groups"])
+class DirectoryGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = serializers.DirectoryGroupSerializer
+    queryset = DirectoryGroup.objects.none()
+    lookup_url_kwarg = "id"
+    lookup_value_regex = "[^/]+"
+
+    def get_queryset(self) -> QuerySet[DirectoryGroup]:
+        return workspace_groups(self.request.workspace, search=self.request.query_params.get("search", "").strip())
+
+    def get_object(self) -> DirectoryGroup:
+        group = find_group(self.request.workspace, self.kwargs["id"])
+        if group is None:
+            raise NotFound("No directory group with this ID in your workspace.")
+        return group
+
+    @extend_schema(
+        summary="List the members of a directory group",
+        description="Members ordered by userName, one page at a time.",
+        parameters=[GROUP_ID],
+        responses={200: serializers.DirectoryGroupMemberSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], url_path="members")
+    def members(self, request: Request, id: str) -> Response:
+        group = self.get_object()
+        page = self.paginate_queryset(group_members(group))
+        return self.get_paginated_response(serializers.DirectoryGroupMemberSerializer(page, many=True).data)
 
 
 def unknown_endpoint(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:

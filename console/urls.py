@@ -3,7 +3,7 @@
 from django.urls import path
 from django.views.generic import RedirectView
 
-from .views import auth, providers, scim, workspace
+from .views import auth, groups, providers, scim, workspace
 
 app_name = "console"
 
@@ -26,6 +26,8 @@ urlpatterns = [
     path(PROVIDER + "scim/token/", scim.ScimTokenView.as_view(), name="provider-scim-token"),
     path(PROVIDER + "provisioning-log/", scim.ProvisioningLogView.as_view(), name="provider-log"),
     path("settings/users/", workspace.UserListView.as_view(), name="users"),
+    path("settings/groups/", groups.GroupListView.as_view(), name="groups"),
+    path("settings/groups/<uuid:group_id>/", groups.GroupDetailView.as_view(), name="group-detail"),
     path("settings/audit-log/", workspace.AuditLogView.as_view(), name="audit-log"),
     path("settings/api-tokens/", workspace.ApiTokenListView.as_view(), name="api-tokens"),
     path("settings/api-tokens/<int:token_id>/revoke/", workspace.ApiTokenRevokeView.as_view(), name="api-token-revoke"),

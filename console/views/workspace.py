@@ -17,6 +17,7 @@ from api.models import ApiToken
 from api.tokens import create_api_token, revoke_api_token
 from audit.models import AuditEntry, AuditSource
 from directory.models import DirectoryUser
+from directory.queries import prefetch_user_groups
 from identity_providers.services import providers_of
 
 from .base import WorkspaceView
@@ -25,12 +26,16 @@ logger = logging.getLogger(__name__)
 
 
 class UserListView(WorkspaceView):
-    """The workspace's directory users with their active state and source provider."""
+    """The workspace's directory users with their active state, source provider and groups."""
 
     section = "users"
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        users = DirectoryUser.objects.filter(workspace=self.workspace).select_related("source")
+        users = (
+            DirectoryUser.objects.filter(workspace=self.workspace)
+            .select_related("source")
+            .prefetch_related(prefetch_user_groups())
+        )
         filters = {
             "q": request.GET.get("q", "").strip(),
             "active": request.GET.get("active", ""),
