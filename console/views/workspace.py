@@ -17,7 +17,7 @@ from api.models import ApiToken
 from api.tokens import create_api_token, revoke_api_token
 from audit.models import AuditEntry, AuditSource
 from directory.models import DirectoryUser
-from directory.queries import prefetch_user_groups
+from directory.queries import find_group, prefetch_user_groups
 from identity_providers.services import providers_of
 
 from .base import WorkspaceView
@@ -40,7 +40,12 @@ class UserListView(WorkspaceView):
             "q": request.GET.get("q", "").strip(),
             "active": request.GET.get("active", ""),
             "source": request.GET.get("source", ""),
+            "group": request.GET.get("group", ""),
         }
+        group = find_group(self.workspace, filters["group"]) if filters["group"] else None
+        if filters["group"]:
+            # A malformed id, or a group of another workspace, matches no user.
+            users = users.filter(group_memberships__group=group) if group else users.none()
         if filters["q"]:
             users = users.filter(
                 Q(user_name__icontains=filters["q"])
@@ -59,6 +64,7 @@ class UserListView(WorkspaceView):
             {
                 "page": self.paginate(users.order_by("user_name", "id")),
                 "filters": filters,
+                "group": group,
                 "providers": providers_of(self.workspace),
             },
         )

@@ -177,3 +177,42 @@ def test_users_page_groups_query_count_constant(admin_client: Client, workspace:
     large_queries = count_queries(admin_client, "/settings/users/")
 
     assert large_queries == small_queries
+
+
+def test_users_page_filters_by_group(admin_client: Client, workspace: Workspace) -> None:
+    sales = make_group(workspace, "Sales", members=2)
+    make_group(workspace, "Admins", members=1)
+
+    html = admin_client.get(f"/settings/users/?group={sales.pk}").content.decode()
+
+    assert member_names(html) == ["member-000@sales.example.com", "member-001@sales.example.com"]
+    assert f'the group <a href="/settings/groups/{sales.pk}/">Sales</a>' in html
+    assert f'<input type="hidden" name="group" value="{sales.pk}">' in html
+
+
+@pytest.mark.parametrize("group_id", ["not-a-uuid", "00000000-0000-4000-8000-000000000000"])
+def test_users_page_unknown_group_filter(admin_client: Client, workspace: Workspace, group_id: str) -> None:
+    make_group(workspace, "Sales", members=1)
+
+    response = admin_client.get(f"/settings/users/?group={group_id}")
+
+    assert response.status_code == 200
+    assert member_names(response.content.decode()) == []
+    assert "a group that does not exist in this workspace" in response.content.decode()
+
+
+def test_users_page_group_filter_of_other_workspace(other_admin_client: Client, workspace: Workspace) -> None:
+    sales = make_group(workspace, "Sales", members=1)
+
+    html = other_admin_client.get(f"/settings/users/?group={sales.pk}").content.decode()
+
+    assert member_names(html) == []
+    assert ">Sales</a>" not in html
+
+
+def test_group_page_links_filtered_users_page(admin_client: Client, workspace: Workspace) -> None:
+    sales = make_group(workspace, "Sales", members=1)
+
+    html = admin_client.get(f"/settings/groups/{sales.pk}/").content.decode()
+
+    assert f'href="/settings/users/?group={sales.pk}"' in html
