@@ -177,6 +177,9 @@ class ScimTokenInfoSerializer(serializers.ModelSerializer):
 
 class ScimStateSerializer(serializers.Serializer):
     scim_enabled = serializers.BooleanField()
+    group_provisioning_enabled = serializers.BooleanField(
+        help_text="Whether Azure may provision groups; when false, group writes get a SCIM error."
+    )
     base_url = serializers.CharField(help_text="SCIM base URL, Tenant URL in Azure.")
     active_token = ScimTokenInfoSerializer(allow_null=True)
 

@@ -38,6 +38,7 @@ from identity_providers.services import (
     record_connection_check,
     set_access_groups,
     set_domains,
+    set_group_provisioning,
     set_scim_enabled,
     update_provider,
 )
@@ -216,6 +217,7 @@ class IdentityProviderViewSet(
         return Response(
             {
                 "scim_enabled": provider.scim_enabled,
+                "group_provisioning_enabled": provider.group_provisioning_enabled,
                 "base_url": scim_base_url(provider.workspace),
                 "active_token": serializers.ScimTokenInfoSerializer(token).data if token else None,
             }
@@ -252,6 +254,31 @@ class IdentityProviderViewSet(
     def scim_disable(self, request: Request, id: str) -> Response:
         provider = self.get_object()
         set_scim_enabled(provider, api_actor(request), enabled=False)
+        return self.scim_state(provider)
+
+    @extend_schema(
+        summary="Turn group provisioning on",
+        parameters=[PROVIDER_ID],
+        request=None,
+        responses={200: serializers.ScimStateSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="scim/groups/enable")
+    def scim_groups_enable(self, request: Request, id: str) -> Response:
+        provider = self.get_object()
+        set_group_provisioning(provider, api_actor(request), enabled=True)
+        return self.scim_state(provider)
+
+    @extend_schema(
+        summary="Turn group provisioning off",
+        description="Provisioned groups are kept; Azure's group writes are refused with a SCIM error.",
+        parameters=[PROVIDER_ID],
+        request=None,
+        responses={200: serializers.ScimStateSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="scim/groups/disable")
+    def scim_groups_disable(self, request: Request, id: str) -> Response:
+        provider = self.get_object()
+        set_group_provisioning(provider, api_actor(request), enabled=False)
         return self.scim_state(provider)
 
     @extend_schema(

@@ -473,6 +473,31 @@ def set_scim_enabled(provider: IdentityProvider, actor: Actor, *, enabled: bool)
     return provider
 
 
+def set_group_provisioning(provider: IdentityProvider, actor: Actor, *, enabled: bool) -> IdentityProvider:
+    """Turn group provisioning over SCIM on or off, audited as provider.group_provisioning_on/off.
+
+    Turning it off keeps the groups already provisioned; Azure's group
+    writes then get an error that says how to stop sending them.
+    """
+    if provider.group_provisioning_enabled == enabled:
+        return provider
+
+    with transaction.atomic():
+        provider.group_provisioning_enabled = enabled
+        provider.save(update_fields=["group_provisioning_enabled", "modified_at"])
+        _audit(
+            provider,
+            actor,
+            "provider.group_provisioning_on" if enabled else "provider.group_provisioning_off",
+            {"group_provisioning_enabled": {"before": not enabled, "after": enabled}},
+        )
+
+    logger.info(
+        "group provisioning %s workspace=%s provider=%s", "on" if enabled else "off", provider.workspace_id, provider.pk
+    )
+    return provider
+
+
 def generate_scim_token(provider: IdentityProvider, actor: Actor) -> IssuedToken:
     """Issue a new SCIM token, revoking the previous one, and audit it as scim_token.generate.
 

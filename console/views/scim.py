@@ -12,7 +12,12 @@ from django.shortcuts import redirect
 from django.views.decorators.debug import sensitive_variables
 
 from console.hints import failure_hint
-from identity_providers.services import active_scim_token, generate_scim_token, set_scim_enabled
+from identity_providers.services import (
+    active_scim_token,
+    generate_scim_token,
+    set_group_provisioning,
+    set_scim_enabled,
+)
 from scim.links import scim_base_url
 from scim.models import ProvisioningLogEntry
 
@@ -36,6 +41,19 @@ class ScimSettingsView(ProviderView):
         )
 
     def post(self, request: HttpRequest, public_id: Any) -> HttpResponse:
+        groups = request.POST.get("group_provisioning")
+        if groups in ("on", "off"):
+            set_group_provisioning(self.provider, self.actor, enabled=groups == "on")
+            if groups == "on":
+                messages.success(request, "Group provisioning is on: Azure's groups and memberships are accepted.")
+            else:
+                messages.success(
+                    request,
+                    "Group provisioning is off. Provisioned groups are kept; in Azure, disable 'Provision "
+                    "Microsoft Entra ID Groups' under Provisioning > Mappings so that group writes stop failing.",
+                )
+            return redirect("console:provider-scim", public_id=self.provider.public_id)
+
         action = request.POST.get("scim")
         if action not in ("on", "off"):
             messages.error(request, "Choose Turn On or Turn Off.")

@@ -359,6 +359,7 @@ def test_scim_disable_enable(api: APIClient, provider: IdentityProvider, setting
 
     assert off.json() == {
         "scim_enabled": False,
+        "group_provisioning_enabled": True,
         "base_url": "https://p81.example.com/scim/v2/acme",
         "active_token": None,
     }
@@ -369,6 +370,21 @@ def test_scim_disable_enable(api: APIClient, provider: IdentityProvider, setting
         "provider.scim_off",
         "provider.scim_on",
     ]
+
+
+def test_group_provisioning_disable_enable(api: APIClient, provider: IdentityProvider) -> None:
+    off = api.post(provider_url(provider, "scim/groups/disable/"))
+    provider.refresh_from_db()
+    disabled = provider.group_provisioning_enabled
+    on = api.post(provider_url(provider, "scim/groups/enable/"))
+
+    assert off.status_code == 200
+    assert off.json()["group_provisioning_enabled"] is False
+    assert disabled is False
+    assert on.json()["group_provisioning_enabled"] is True
+    assert list(
+        AuditEntry.objects.filter(action__startswith="provider.group").order_by("id").values_list("action", flat=True)
+    ) == ["provider.group_provisioning_off", "provider.group_provisioning_on"]
 
 
 def test_scim_token_generated_once(api: APIClient, provider: IdentityProvider) -> None:
@@ -455,6 +471,8 @@ def test_provisioning_log_filters(api: APIClient, provider: IdentityProvider) ->
         ("get", "scim/", None),
         ("post", "scim/enable/", None),
         ("post", "scim/disable/", None),
+        ("post", "scim/groups/enable/", None),
+        ("post", "scim/groups/disable/", None),
         ("post", "scim/token/", {"revoke_existing": True}),
         ("post", "test-connection/", None),
         ("get", "provisioning-log/", None),

@@ -67,6 +67,38 @@ def test_scim_turn_off_rejects_tokens(admin_client: Client, provider: IdentityPr
     assert authenticate_token(value) is None
 
 
+def test_group_provisioning_switch_audited(admin_client: Client, admin_user, provider: IdentityProvider) -> None:
+    off = admin_client.post(url(provider, "scim/"), {"group_provisioning": "off"}, follow=True)
+    provider.refresh_from_db()
+    disabled = provider.group_provisioning_enabled
+    admin_client.post(url(provider, "scim/"), {"group_provisioning": "on"})
+    provider.refresh_from_db()
+
+    assert disabled is False
+    assert "Provision Microsoft Entra ID Groups" in off.content.decode()
+    assert provider.group_provisioning_enabled is True
+    actions = list(AuditEntry.objects.order_by("id").values_list("action", flat=True))
+    assert actions == ["provider.group_provisioning_off", "provider.group_provisioning_on"]
+
+
+def test_group_provisioning_off_refuses_scim_group_writes(admin_client: Client, provider: IdentityProvider) -> None:
+    token = generate_token(provider).value
+    admin_client.post(url(provider, "scim/"), {"group_provisioning": "off"})
+    scim = Client(HTTP_AUTHORIZATION=f"Bearer {token}")
+
+    probe = scim.get("/scim/v2/acme/Groups?excludedAttributes=members&filter=displayName+eq+%22x%22")
+    write = scim.post(
+        "/scim/v2/acme/Groups",
+        '{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Sales"}',
+        content_type="application/scim+json",
+    )
+
+    assert probe.status_code == 200
+    assert probe.json()["totalResults"] == 0
+    assert write.status_code == 400
+    assert "Provision Microsoft Entra ID Groups" in write.json()["detail"]
+
+
 def test_scim_invalid_action_changes_nothing(admin_client: Client, provider: IdentityProvider) -> None:
     response = admin_client.post(url(provider, "scim/"), {"scim": "maybe"}, follow=True)
 
