@@ -125,6 +125,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+DEFAULT_EXCEPTION_REPORTER_FILTER = "p81.reporting.SecretMaskingExceptionReporterFilter"
 
 # Administrators sign in at /accounts/login/ with their username or email
 # address; /login/ is the end users' Azure AD sign-in.
