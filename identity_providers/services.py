@@ -456,44 +456,39 @@ def set_scim_enabled(provider: IdentityProvider, actor: Actor, *, enabled: bool)
     Turning it off keeps the token, which authenticates nothing until SCIM
     is turned on again.
     """
-    if provider.scim_enabled == enabled:
-        return provider
-
-    with transaction.atomic():
-        provider.scim_enabled = enabled
-        provider.save(update_fields=["scim_enabled", "modified_at"])
-        _audit(
-            provider,
-            actor,
-            "provider.scim_on" if enabled else "provider.scim_off",
-            {"scim_enabled": {"before": not enabled, "after": enabled}},
-        )
-
-    logger.info("scim %s workspace=%s provider=%s", "on" if enabled else "off", provider.workspace_id, provider.pk)
-    return provider
+    return _switch(provider, actor, "scim_enabled", "scim", enabled=enabled)
 
 
 def set_group_provisioning(provider: IdentityProvider, actor: Actor, *, enabled: bool) -> IdentityProvider:
     """Turn group provisioning over SCIM on or off, audited as provider.group_provisioning_on/off.
 
-    Turning it off keeps the groups already provisioned; Azure's group
-    writes then get an error that says how to stop sending them.
+    Turning it off keeps the groups already provisioned. Azure's group
+    writes then get an error whose detail explains how to stop sending them.
     """
-    if provider.group_provisioning_enabled == enabled:
+    return _switch(provider, actor, "group_provisioning_enabled", "group_provisioning", enabled=enabled)
+
+
+def _switch(provider: IdentityProvider, actor: Actor, field: str, name: str, *, enabled: bool) -> IdentityProvider:
+    """Set the boolean `field` and audit it as provider.<name>_on or provider.<name>_off; a no-op when unchanged."""
+    if getattr(provider, field) == enabled:
         return provider
 
     with transaction.atomic():
-        provider.group_provisioning_enabled = enabled
-        provider.save(update_fields=["group_provisioning_enabled", "modified_at"])
+        setattr(provider, field, enabled)
+        provider.save(update_fields=[field, "modified_at"])
         _audit(
             provider,
             actor,
-            "provider.group_provisioning_on" if enabled else "provider.group_provisioning_off",
-            {"group_provisioning_enabled": {"before": not enabled, "after": enabled}},
+            f"provider.{name}_{'on' if enabled else 'off'}",
+            {field: {"before": not enabled, "after": enabled}},
         )
 
     logger.info(
-        "group provisioning %s workspace=%s provider=%s", "on" if enabled else "off", provider.workspace_id, provider.pk
+        "%s %s workspace=%s provider=%s",
+        name.replace("_", " "),
+        "on" if enabled else "off",
+        provider.workspace_id,
+        provider.pk,
     )
     return provider
 
