@@ -45,8 +45,8 @@ def record(
 ) -> AuditEntry:
     """Write one audit entry. `changes` must already have secrets masked (see `diff`).
 
-    `workspace` is None only for installation-level events, which no
-    workspace administrator sees.
+    `workspace` is None only for installation-level events, which are
+    shown to no workspace administrator.
     """
     if target is not None:
         target_type = target_type or target._meta.label_lower
@@ -64,6 +64,10 @@ def record(
         changes=changes or {},
     )
     logger.info(
-        "audit entry workspace=%s action=%s code=%s entry=%s", workspace.pk if workspace else None, action, code, entry.pk
+        "audit entry workspace=%s action=%s code=%s entry=%s",
+        workspace.pk if workspace else None,
+        action,
+        code,
+        entry.pk,
     )
     return entry

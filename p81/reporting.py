@@ -2,7 +2,7 @@
 
 Django's default filter hides local variables only in functions marked
 with `sensitive_variables`, and only when DEBUG is off. Third-party code
-on the sign-in path (social-core, msal) holds the client secret, tokens
+on the sign-in path (social-core, msal) keeps the client secret, tokens
 and PKCE verifiers in local variables that p81 cannot mark, so this filter
 masks every local variable, in every frame, whose name looks like a
 secret, and does so with DEBUG on as well.

@@ -2,7 +2,7 @@
 
 The classes extend django-scim2's `SCIMException` so that code written for
 that library keeps working, but render `status` as a string, as RFC 7644
-requires and Azure expects, and always carry a `detail` that says what to
+requires and Azure expects, and always carry a `detail` that explains what to
 fix.
 """
 
@@ -13,7 +13,7 @@ from django_scim.exceptions import SCIMException
 
 
 class ScimError(SCIMException):
-    """An error answered to the SCIM client with `status` and, where one applies, `scimType`."""
+    """An error returned to the SCIM client with `status` and, where one applies, `scimType`."""
 
     status = 400
     scim_type: str | None = None

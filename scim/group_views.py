@@ -3,7 +3,7 @@
 Group provisioning can be turned off per identity provider. Then Azure's
 probes (`GET /Groups?filter=...`) still get 200 with an empty list, so the
 provisioning job is not quarantined, and every group write gets a 400
-whose detail tells the administrator what to change.
+whose detail explains what the administrator must change.
 """
 
 from __future__ import annotations
@@ -250,9 +250,9 @@ class GroupView(GroupViewMixin, ScimView):
 class RootSearchView(ScimView):
     """POST /.search at the base URL: Users, then Groups, as one paged list.
 
-    A filter is applied to each resource type; a type on which the filter
-    names an unknown attribute contributes nothing, as RFC 7644 section
-    3.4.2.2 allows for attributes a type does not have.
+    The filter is applied to each resource type. A type on which the
+    filter names an unknown attribute contributes nothing, as RFC 7644
+    section 3.4.2.2 allows for attributes a type does not have.
     """
 
     http_method_names = ["post"]
@@ -295,7 +295,7 @@ class RootSearchView(ScimView):
                     group_resource(), group_to_scim(group, self.base_url), query.attributes, query.excluded_attributes
                 )
                 if keys:
-                    # NOTE: a root search holds each group's members in memory; /Groups streams them.
+                    # NOTE: a root search keeps each group's members in memory, while /Groups streams them.
                     data["members"] = list(iter_members(group, self.base_url, keys))
                 resources.append(data)
 

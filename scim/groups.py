@@ -2,7 +2,7 @@
 
 Members are never loaded all at once. A response that includes the members
 of a group with more than MEMBER_CHUNK_SIZE of them is streamed, reading at
-most MEMBER_CHUNK_SIZE membership rows at a time; smaller groups get a
+most MEMBER_CHUNK_SIZE membership rows at a time. Smaller groups get a
 plain response. A request that excludes members (as Azure's do) reads none. PATCH
 operations on `members` become one `MembershipChange`, applied in a fixed
 number of statements by `directory.groups`.

@@ -44,7 +44,7 @@ class ScimToken(models.Model):
 
 
 class ProvisioningLogEntry(models.Model):
-    """One SCIM request as it was answered: never the token or the raw body."""
+    """One SCIM request and its response status, without the token or the raw body."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="provisioning_log")
     provider = models.ForeignKey(

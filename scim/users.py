@@ -1,7 +1,7 @@
 """The SCIM User resource: representation of directory users and the list query.
 
 This module replaces django-scim2's `SCIMUser` adapter, which maps a fixed
-set of Django auth `User` fields and answers 501 to most Azure PATCH
+set of Django auth `User` fields and returns 501 to most Azure PATCH
 operations. Here the whole SCIM document is stored and served, so every
 attribute of the published schema round-trips.
 """

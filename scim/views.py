@@ -1,7 +1,7 @@
 """SCIM 2.0 HTTP endpoints of one workspace.
 
 The views replace django-scim2's: those count a list by loading every row,
-filter the workspace in Python, answer 401 with an empty HTML body and
+filter the workspace in Python, return 401 with an empty HTML body and
 501 to most Azure PATCH operations. Here every request is:
 
 1. authenticated by its bearer token, which must belong to the workspace
@@ -62,8 +62,8 @@ JSON_MEDIA_TYPES = {"application/scim+json", "application/json"}
 WWW_AUTHENTICATE = 'Bearer realm="p81 SCIM"'
 
 
-# Bodies of rejected requests are read and dropped up to this size, so the
-# connection can carry the next request; a larger body is left unread.
+# Bodies of rejected requests are read and dropped up to this size, so that
+# the connection can carry the next request. A larger body is left unread.
 DRAIN_LIMIT_BYTES = 16 * 1024 * 1024
 
 

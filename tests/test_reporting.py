@@ -13,7 +13,7 @@ SECRET = "-".join(["client", "secret", "value", "7000215"])
 
 
 def exchange_code(client_secret: str, code_verifier: str, options: dict) -> None:
-    """Stand in for third-party code that holds secrets in locals when it fails."""
+    """Stand in for third-party code that keeps secrets in locals when it fails."""
     access_token = "token-" + client_secret
     raise RuntimeError(f"token exchange failed for {len(access_token)} characters")
 

@@ -1,4 +1,4 @@
-"""Generated input never makes the SCIM service answer 5xx, and errors keep the RFC 7644 shape.
+"""Generated input never makes the SCIM service return 5xx, and errors keep the RFC 7644 shape.
 
 Hypothesis generates JSON bodies, PATCH operations, paths and filters,
 biased towards SCIM attribute names and Azure's value shapes.

@@ -2,8 +2,8 @@
 
 Each request shape is measured twice, once in a directory of 5 users and
 once with 400 more, and must run the same number of queries both times,
-within the bound written next to it. Bounds count every statement the
-test database sees, including the SAVEPOINT and RELEASE pairs that
+within the bound written next to it. Bounds count every statement that
+the test database runs, including the SAVEPOINT and RELEASE pairs that
 `transaction.atomic` issues inside the test's own transaction and the
 statements of callbacks that run after commit (such as ending the
 sessions of a disabled user).
